@@ -1,0 +1,335 @@
+"""Make the student notebooks from the solution notebooks (``make notebooks``).
+
+Instructors edit only ``solutions/NN_name.ipynb``. Inside a code cell, the lines
+between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` are the answer; the student
+version replaces them with::
+
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+at the same indentation. Markdown cells tagged ``instructor``, and text between
+``<!-- BEGIN INSTRUCTOR NOTE -->`` and ``<!-- END INSTRUCTOR NOTE -->``, are dropped.
+Outputs and execution counts are cleared. The same input always gives the same bytes.
+
+Every notebook (solution and student) also gets two generated cells, made from
+``[tool.labutils]`` in ``pyproject.toml``: an "Open in Colab" badge on top, and a
+first code cell that installs labutils when it is missing (Colab). The solution
+notebooks are rewritten in place with those cells, and without outputs.
+
+A student notebook that was changed after it was generated (edited or run) is never
+overwritten unless you pass ``--force``.
+
+Run ``python -m labutils.authoring --help`` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import re
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+INSTRUCTOR_TAG = "instructor"
+NOTE_PATTERN = re.compile(
+    r"\n?<!-- BEGIN INSTRUCTOR NOTE -->.*?<!-- END INSTRUCTOR NOTE -->\n?", re.DOTALL)
+BADGE_ID = "colab-badge"
+SETUP_ID = "colab-setup"
+INSTALL_VARIABLE = "LABUTILS_INSTALL_SOURCE"
+REQUIRED_METADATA = ("lab", "title", "topics", "minutes", "cpu_budget_s")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class AuthoringError(ValueError):
+    """A solution notebook breaks the authoring rules (e.g. an unclosed solution region)."""
+
+
+class StudentWorkError(RuntimeError):
+    """A student notebook was changed after it was generated; it is left alone."""
+
+
+# --------------------------------------------------------------------------- regions
+
+
+def _regions(source: str, where: str = "") -> list[tuple[int, int, str]]:
+    """``(begin line, end line, indentation)`` of each solution region in ``source``."""
+    regions, begin = [], None
+    for number, line in enumerate(source.split("\n")):
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if begin is not None:
+                raise AuthoringError(f"{where}: line {number + 1} opens a solution region "
+                                     f"inside another one (line {begin[0] + 1}).")
+            begin = (number, line[: len(line) - len(line.lstrip())])
+        elif stripped == END:
+            if begin is None:
+                raise AuthoringError(f"{where}: line {number + 1} closes a solution region "
+                                     "that was never opened.")
+            regions.append((begin[0], number, begin[1]))
+            begin = None
+    if begin is not None:
+        raise AuthoringError(f"{where}: the solution region opened on line {begin[0] + 1} "
+                             f"is never closed with '{END}'.")
+    return regions
+
+
+def solution_regions(source: str, where: str = "") -> list[str]:
+    """The code inside each solution region of a cell, markers excluded."""
+    lines = source.split("\n")
+    return ["\n".join(lines[b + 1:e]) for b, e, _ in _regions(source, where)]
+
+
+def strip_solutions(source: str, where: str = "") -> str:
+    """Replace every solution region (markers included) by the stub, at the same indent."""
+    lines = source.split("\n")
+    for begin, end, indent in reversed(_regions(source, where)):
+        lines[begin:end + 1] = [indent + line for line in STUB]
+    return "\n".join(lines)
+
+
+def fill_stubs(source: str, regions: list[str]) -> str:
+    """Put solution regions back in place of the stubs, in order (the inverse of
+    :func:`strip_solutions`). Returns the cell as the solution notebook has it."""
+    lines = source.split("\n")
+    result, filled, i = [], 0, 0
+    while i < len(lines):
+        is_stub = (i + 1 < len(lines) and lines[i].strip() == STUB[0]
+                   and lines[i + 1].strip() == STUB[1])
+        if is_stub and filled < len(regions):
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            result += [indent + BEGIN, *regions[filled].split("\n"), indent + END]
+            filled += 1
+            i += 2
+        else:
+            result.append(lines[i])
+            i += 1
+    if filled != len(regions):
+        raise AuthoringError(f"found {filled} stubs for {len(regions)} solution regions.")
+    return "\n".join(result)
+
+
+def has_solution(cell: dict) -> bool:
+    return cell["cell_type"] == "code" and any(
+        line.strip() == BEGIN for line in cell["source"].split("\n"))
+
+
+# --------------------------------------------------------------------------- header cells
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the workbook lives online; read from ``[tool.labutils]`` in pyproject.toml."""
+
+    repository: str  # e.g. https://github.com/owner/name
+    branch: str
+
+    @property
+    def github_path(self) -> str:
+        return self.repository.removeprefix("https://github.com/").rstrip("/")
+
+    def colab_url(self, notebook: str) -> str:
+        return (f"https://colab.research.google.com/github/{self.github_path}/blob/"
+                f"{self.branch}/{notebook}")
+
+    @property
+    def install_source(self) -> str:
+        return f"git+{self.repository}@{self.branch}"
+
+
+def read_config(root: Path = ROOT) -> Config:
+    with open(root / "pyproject.toml", "rb") as stream:
+        settings = tomllib.load(stream)["tool"]["labutils"]
+    return Config(settings["repository"], settings.get("branch", "main"))
+
+
+def badge_cell(config: Config, notebook: str) -> nbformat.NotebookNode:
+    url = config.colab_url(notebook)
+    text = (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"({url})")
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell["id"] = BADGE_ID
+    return cell
+
+
+def setup_cell(config: Config) -> nbformat.NotebookNode:
+    source = "\n".join([
+        "# Set-up: on Colab (or anywhere labutils is missing) this installs the workbook's",
+        "# helper package first. In JupyterLab with `make lab` it does nothing.",
+        "import importlib.util, os, subprocess, sys",
+        "",
+        'if importlib.util.find_spec("labutils") is None:',
+        f'    source = os.environ.get("{INSTALL_VARIABLE}", "{config.install_source}")',
+        '    print(f"Installing labutils from {source} ...")',
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)',
+        "    importlib.invalidate_caches()",
+    ])
+    cell = nbformat.v4.new_code_cell(source)
+    cell["id"] = SETUP_ID
+    return cell
+
+
+def with_header(nb: nbformat.NotebookNode, config: Config, notebook: str) -> nbformat.NotebookNode:
+    """``nb`` with the badge as its first cell and the set-up cell as its first code cell."""
+    nb = copy.deepcopy(nb)
+    cells = [c for c in nb.cells if c.get("id") not in (BADGE_ID, SETUP_ID)]
+    first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), len(cells))
+    cells.insert(first_code, setup_cell(config))
+    nb.cells = [badge_cell(config, notebook), *cells]
+    return nb
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def _clean_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    cell = copy.deepcopy(cell)
+    tags = cell.get("metadata", {}).get("tags", [])
+    cell["metadata"] = {"tags": tags} if tags else {}
+    if cell["cell_type"] == "code":
+        cell["outputs"] = []
+        cell["execution_count"] = None
+    if "attachments" in cell and not cell["attachments"]:
+        del cell["attachments"]
+    return cell
+
+
+def _clean_metadata(nb: nbformat.NotebookNode) -> dict:
+    return {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        "labutils": nb.metadata.get("labutils", {}),
+    }
+
+
+def cells_digest(nb: nbformat.NotebookNode) -> str:
+    """A fingerprint of the cells' types, sources and outputs (metadata ignored)."""
+    summary = [[c["cell_type"], c["source"], c.get("outputs", [])] for c in nb.cells]
+    return hashlib.sha256(json.dumps(summary, sort_keys=True).encode()).hexdigest()
+
+
+def check_metadata(nb: nbformat.NotebookNode, where: str) -> None:
+    meta = nb.metadata.get("labutils")
+    if not isinstance(meta, dict) or any(key not in meta for key in REQUIRED_METADATA):
+        raise AuthoringError(
+            f"{where}: the notebook metadata needs a 'labutils' entry with {REQUIRED_METADATA} "
+            "(lab number, title, list of topics, estimated minutes, CPU budget in seconds).")
+
+
+def canonical_solution(nb: nbformat.NotebookNode, config: Config,
+                       name: str) -> nbformat.NotebookNode:
+    """The solution notebook as it is committed: header cells, no outputs, clean metadata."""
+    check_metadata(nb, f"solutions/{name}")
+    nb = with_header(nb, config, f"solutions/{name}")
+    nb.cells = [_clean_cell(c) for c in nb.cells]
+    nb.metadata = _clean_metadata(nb)
+    return nb
+
+
+def student_notebook(solution: nbformat.NotebookNode, config: Config,
+                     name: str) -> nbformat.NotebookNode:
+    """The student version of a solution notebook."""
+    nb = with_header(solution, config, f"notebooks/{name}")
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        cell = _clean_cell(cell)
+        where = f"solutions/{name}, cell {index} (id {cell.get('id')})"
+        if cell["cell_type"] == "markdown":
+            if INSTRUCTOR_TAG in cell["metadata"].get("tags", []):
+                continue
+            cell["source"] = NOTE_PATTERN.sub("\n", cell["source"]).strip("\n")
+            if not cell["source"].strip():
+                continue
+        elif cell["cell_type"] == "code":
+            cell["source"] = strip_solutions(cell["source"], where)
+        cells.append(cell)
+    nb.cells = cells
+    nb.metadata = _clean_metadata(solution)
+    nb.metadata["labutils"] = {**nb.metadata["labutils"], "cells_sha256": cells_digest(nb)}
+    return nb
+
+
+def to_text(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+def _edited_by_student(path: Path) -> bool:
+    """True when the notebook at ``path`` is no longer what the generator wrote."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return True
+    recorded = nb.metadata.get("labutils", {}).get("cells_sha256")
+    return recorded != cells_digest(nb)
+
+
+def generate(root: Path = ROOT, force: bool = False, check: bool = False,
+             quiet: bool = False) -> list[str]:
+    """Write every student notebook (and the canonical solutions); return what changed.
+
+    With ``check=True`` nothing is written: the names of the notebooks that are out of
+    date are returned instead.
+    """
+    config = read_config(root)
+    changed = []
+    for source in sorted((root / "solutions").glob("[0-9][0-9]_*.ipynb")):
+        name = source.name
+        solution = nbformat.read(source, as_version=4)
+        outputs = {
+            source: to_text(canonical_solution(solution, config, name)),
+            root / "notebooks" / name: to_text(student_notebook(solution, config, name)),
+        }
+        for path, text in outputs.items():
+            current = path.read_text() if path.exists() else None
+            if current == text:
+                continue
+            label = path.relative_to(root).as_posix()
+            changed.append(label)
+            if check:
+                continue
+            if path.parent.name == "notebooks" and current is not None and not force \
+                    and _edited_by_student(path):
+                raise StudentWorkError(
+                    f"{label} was changed after it was generated (edited or run), so it was "
+                    "left alone to keep your work.\nSave your copy under another name, or run "
+                    "`python -m labutils.authoring --force` to overwrite it.")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            if not quiet:
+                print(f"wrote {label}")
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate the student notebooks from "
+                                     "solutions/ (and tidy the solutions).")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite student notebooks even if they were changed")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; fail if any notebook is out of date")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the workbook's folder")
+    args = parser.parse_args(argv)
+    try:
+        changed = generate(args.root, force=args.force, check=args.check)
+    except (AuthoringError, StudentWorkError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.check and changed:
+        print("Out of date (run `make notebooks`): " + ", ".join(changed), file=sys.stderr)
+        return 1
+    if not changed:
+        print("All notebooks are up to date.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

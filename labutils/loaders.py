@@ -1,0 +1,81 @@
+"""A fast loader for data sets that fit in memory.
+
+``torch.utils.data.DataLoader(TensorDataset(X, y))`` fetches every item on its own and
+then stacks them, so with small images most of the time goes into Python overhead.
+:class:`TensorLoader` shuffles an index once per epoch and slices whole batches out of
+the tensors instead. It yields the same batches a DataLoader would, much faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import torch
+
+
+class TensorLoader:
+    """Batches ``(X[idx], y[idx], ...)`` sliced straight from in-memory tensors.
+
+    Args:
+        *tensors: tensors with the same first dimension ``N``, e.g. images ``(N, C, H, W)``
+            and labels ``(N,)``.
+        batch_size: items per batch; the last batch is smaller unless ``drop_last``.
+        shuffle: draw a new random order at the start of every epoch.
+        seed: makes the order of every epoch reproducible (``None``: follow torch's seed).
+        transform: optional function applied to the first tensor of each batch
+            (augmentation on whole batches, e.g. random flips).
+        device: move the tensors there once, up front (``None``: leave them where they are).
+    """
+
+    def __init__(self, *tensors: torch.Tensor, batch_size: int = 128, shuffle: bool = False,
+                 seed: int | None = None, drop_last: bool = False,
+                 transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 device: torch.device | str | None = None):
+        if not tensors:
+            raise ValueError("TensorLoader needs at least one tensor, e.g. TensorLoader(X, y).")
+        sizes = {len(t) for t in tensors}
+        if len(sizes) != 1:
+            shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
+            raise ValueError(f"TensorLoader got tensors of different lengths ({shapes}); "
+                             "they must share their first dimension.")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+        self.tensors = tuple(t.to(device) for t in tensors) if device is not None else tensors
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.transform = transform
+        self.generator = None
+        if seed is not None:
+            self.generator = torch.Generator().manual_seed(seed)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of items in one full pass."""
+        return len(self.tensors[0])
+
+    def __len__(self) -> int:
+        """Number of batches per epoch."""
+        if self.drop_last:
+            return self.n_samples // self.batch_size
+        return -(-self.n_samples // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        n = self.n_samples
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else None
+        for batch in range(len(self)):
+            start = batch * self.batch_size
+            stop = min(start + self.batch_size, n)
+            if order is None:
+                items = [t[start:stop] for t in self.tensors]
+            else:
+                index = order[start:stop].to(self.tensors[0].device)
+                items = [t[index] for t in self.tensors]
+            if self.transform is not None:
+                items[0] = self.transform(items[0])
+            yield tuple(items)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
+        return (f"TensorLoader({shapes}, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, batches={len(self)})")

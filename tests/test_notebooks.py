@@ -1,0 +1,164 @@
+"""The notebooks: generated student versions, stubs, round trip, self-checks.
+
+The solution notebooks themselves are executed by nbval (``pytest solutions --nbval-lax``,
+which ``make test`` runs); these tests cover what nbval cannot see.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+
+from labutils import authoring
+from labutils.checks import CheckFailed, NotImplementedYet
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+NAMES = [path.name for path in SOLUTIONS]
+CHECK_CALL = re.compile(r"^\s*check_\w+\(", re.MULTILINE)
+
+
+def read(folder: str, name: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / folder / name, as_version=4)
+
+
+def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [cell for cell in nb.cells if cell["cell_type"] == "code"]
+
+
+def test_the_workbook_has_labs():
+    assert len(SOLUTIONS) >= 1, "solutions/ holds no NN_name.ipynb notebook"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebook_is_exactly_what_the_generator_makes(name):
+    config = authoring.read_config(ROOT)
+    solution = read("solutions", name)
+    expected = authoring.to_text(authoring.student_notebook(solution, config, name))
+    path = ROOT / "notebooks" / name
+    assert path.exists(), f"notebooks/{name} is missing: run `make notebooks`."
+    assert path.read_text() == expected, (
+        f"notebooks/{name} differs from what the generator makes from solutions/{name}: "
+        "run `make notebooks` and commit the result.")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_notebook_is_in_canonical_form(name):
+    """Header cells generated from pyproject.toml, no outputs, clean metadata."""
+    config = authoring.read_config(ROOT)
+    solution = read("solutions", name)
+    expected = authoring.to_text(authoring.canonical_solution(solution, config, name))
+    assert (ROOT / "solutions" / name).read_text() == expected, (
+        f"solutions/{name} is not in its committed form (outputs, header cells or metadata "
+        "differ): run `make notebooks`.")
+
+
+def test_every_student_notebook_has_a_solution():
+    students = {path.name for path in (ROOT / "notebooks").glob("*.ipynb")}
+    assert students == set(NAMES), (
+        f"notebooks/ and solutions/ hold different labs: {sorted(students ^ set(NAMES))}")
+
+
+def test_generator_has_nothing_left_to_do():
+    assert authoring.generate(ROOT, check=True) == [], "run `make notebooks`"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebooks_carry_no_outputs_or_solutions(name):
+    student = read("notebooks", name)
+    for cell in code_cells(student):
+        assert cell["outputs"] == [] and cell["execution_count"] is None
+        assert authoring.BEGIN not in cell["source"] and authoring.END not in cell["source"]
+    text = (ROOT / "notebooks" / name).read_text()
+    assert "INSTRUCTOR NOTE" not in text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_filling_the_stubs_gives_back_the_solution_code(name):
+    """Round trip: the solutions' run by nbval therefore covers the student path too."""
+    solution_cells = code_cells(read("solutions", name))
+    student_cells = code_cells(read("notebooks", name))
+    assert len(solution_cells) == len(student_cells)
+    n_regions = 0
+    for index, (ours, theirs) in enumerate(zip(solution_cells, student_cells)):
+        regions = authoring.solution_regions(ours["source"])
+        n_regions += len(regions)
+        filled = authoring.fill_stubs(theirs["source"], regions)
+        assert filled == ours["source"], f"{name}: code cell {index} does not round-trip"
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+def exercises(name: str) -> list[tuple[int, int]]:
+    """``(exercise cell, check cell)`` positions among the code cells of a notebook."""
+    cells = code_cells(read("solutions", name))
+    pairs = []
+    for index, cell in enumerate(cells):
+        if authoring.has_solution(cell):
+            following = next((j for j in range(index + 1, len(cells))
+                              if not authoring.has_solution(cells[j])), None)
+            pairs.append((index, following))
+    return pairs
+
+
+EXERCISES = [(name, exercise, check) for name in NAMES for exercise, check in exercises(name)]
+
+
+def _has_call(node: ast.AST) -> bool:
+    return any(isinstance(child, ast.Call) for child in ast.walk(node))
+
+
+def definitions_only(source: str) -> str:
+    """The imports, ``def``s, ``class``es and call-free assignments of a cell: what later
+    cells may rely on, without running anything slow."""
+    tree = ast.parse(TransformerManager().transform_cell(source))
+    kept = [node for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef,
+                                 ast.AsyncFunctionDef, ast.ClassDef))
+            or (isinstance(node, (ast.Assign, ast.AnnAssign)) and not _has_call(node))]
+    return ast.unparse(ast.Module(body=kept, type_ignores=[]))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_exercise_is_followed_by_its_check(name):
+    cells = code_cells(read("solutions", name))
+    pairs = exercises(name)
+    assert pairs, f"{name} has no exercise (no '{authoring.BEGIN}' region)"
+    for exercise, check in pairs:
+        assert check is not None and CHECK_CALL.search(cells[check]["source"]), (
+            f"{name}: the exercise in code cell {exercise} is not followed by a cell that "
+            "calls a labutils check_...() function")
+
+
+@pytest.mark.parametrize(("name", "exercise", "check"), EXERCISES,
+                         ids=[f"{n}-cell{e}" for n, e, _ in EXERCISES])
+def test_each_stub_raises_not_implemented(name, exercise, check, monkeypatch):
+    """Run the student's stub and then its check: the student must be told the exercise
+    is not done yet (NotImplementedError, or the check's 'not implemented' message)."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.chdir(ROOT / "notebooks")
+    solution = code_cells(read("solutions", name))
+    student = code_cells(read("notebooks", name))
+    namespace: dict = {"__name__": "__main__"}
+    for index in range(exercise):
+        exec(compile(definitions_only(solution[index]["source"]), f"<cell {index}>", "exec"),
+             namespace)
+    try:
+        exec(compile(TransformerManager().transform_cell(student[exercise]["source"]),
+                     f"<cell {exercise}>", "exec"), namespace)
+        exec(compile(TransformerManager().transform_cell(student[check]["source"]),
+                     f"<cell {check}>", "exec"), namespace)
+    except (NotImplementedError, NotImplementedYet):
+        return
+    except CheckFailed as error:
+        pytest.fail(f"{name}: the check after the stub in cell {exercise} failed with another "
+                    f"message than 'not implemented':\n{error}")
+    pytest.fail(f"{name}: the stub in code cell {exercise} and its check ran without telling "
+                "the student that the exercise is not done")
