@@ -259,7 +259,9 @@ def prepare(key: str, download: bool | None = None) -> tuple[Path, str]:
             _verified.add((key, str(root)))
         return root, where
 
-    looked = [f"the data folder {root / spec.folder} (set by {DATA_DIR_VARIABLE} or the default)"]
+    origin = f"from {DATA_DIR_VARIABLE}" if os.environ.get(DATA_DIR_VARIABLE, "").strip() \
+        else "the default"
+    looked = [f"the data folder {root / spec.folder} ({origin}): not there"]
     if mirror is None:
         looked.append(f"no mirror: {MIRROR_VARIABLE} is not set")
     elif not _has_all(mirror, spec):

@@ -1,0 +1,66 @@
+"""Shared fixtures: a private data folder, the read-only mirror, no network."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # draw figures off-screen in this process (not in notebook kernels)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def find_mirror() -> Path | None:
+    """The data mirror CI uses: LABUTILS_DATA_MIRROR, else ../shared/datasets beside the repo."""
+    chosen = os.environ.get("LABUTILS_DATA_MIRROR")
+    candidates = [Path(chosen)] if chosen else []
+    candidates.append(ROOT.parent / "shared" / "datasets")
+    return next((path.resolve() for path in candidates if (path / "MNIST").is_dir()), None)
+
+
+MIRROR = find_mirror()
+needs_mirror = pytest.mark.skipif(MIRROR is None, reason="no data mirror (set LABUTILS_DATA_MIRROR)")
+
+
+@pytest.fixture
+def offline_data_dir(tmp_path, monkeypatch) -> Path:
+    """An empty data folder, no mirror, downloads switched off."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("LABUTILS_DATA_DIR", str(folder))
+    monkeypatch.delenv("LABUTILS_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("LABUTILS_OFFLINE", "1")
+    return folder
+
+
+@pytest.fixture
+def mirrored_data_dir(offline_data_dir, monkeypatch) -> Path:
+    """An empty data folder backed by the real read-only mirror."""
+    if MIRROR is None:
+        pytest.skip("no data mirror (set LABUTILS_DATA_MIRROR)")
+    monkeypatch.setenv("LABUTILS_DATA_MIRROR", str(MIRROR))
+    return offline_data_dir
+
+
+@pytest.fixture(scope="session")
+def mnist_small():
+    """2,000 real MNIST training images and 1,000 test images as normalised tensors."""
+    if MIRROR is None:
+        pytest.skip("no data mirror (set LABUTILS_DATA_MIRROR)")
+    import labutils
+
+    previous = {k: os.environ.get(k) for k in ("LABUTILS_DATA_MIRROR",)}
+    os.environ["LABUTILS_DATA_MIRROR"] = str(MIRROR)
+    try:
+        train, test = labutils.load_mnist()
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    X, y = labutils.as_tensors(train)
+    Xt, yt = labutils.as_tensors(test)
+    return X[:2000], y[:2000], Xt[:1000], yt[:1000]

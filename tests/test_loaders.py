@@ -1,0 +1,61 @@
+import pytest
+import torch
+
+from labutils import TensorLoader
+
+
+def collect(loader):
+    return [tuple(t.clone() for t in batch) for batch in loader]
+
+
+def test_every_item_once_per_epoch_in_a_new_order():
+    X = torch.arange(10).float().unsqueeze(1)
+    y = torch.arange(10)
+    loader = TensorLoader(X, y, batch_size=4, shuffle=True, seed=0)
+    assert len(loader) == 3 and loader.n_samples == 10
+    first, second = collect(loader), collect(loader)
+    assert [len(b[1]) for b in first] == [4, 4, 2]
+    seen = torch.cat([b[1] for b in first])
+    assert sorted(seen.tolist()) == list(range(10))
+    assert all(torch.equal(b[0].squeeze(1).long(), b[1]) for b in first)  # pairs stay paired
+    assert not torch.equal(seen, torch.cat([b[1] for b in second]))
+
+
+def test_the_same_seed_gives_the_same_order():
+    y = torch.arange(50)
+    a = collect(TensorLoader(y, batch_size=7, shuffle=True, seed=3))
+    b = collect(TensorLoader(y, batch_size=7, shuffle=True, seed=3))
+    assert all(torch.equal(p[0], q[0]) for p, q in zip(a, b))
+
+
+def test_without_shuffle_batches_are_in_order_and_drop_last_works():
+    y = torch.arange(10)
+    assert [b[0].tolist() for b in TensorLoader(y, batch_size=4)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    loader = TensorLoader(y, batch_size=4, drop_last=True)
+    assert len(loader) == 2 and [len(b[0]) for b in loader] == [4, 4]
+
+
+def test_transform_is_applied_to_the_inputs_only():
+    X, y = torch.zeros(6, 2), torch.arange(6)
+    loader = TensorLoader(X, y, batch_size=3, transform=lambda x: x + 1)
+    for inputs, targets in loader:
+        assert torch.all(inputs == 1)
+        assert targets.max() < 6
+
+
+def test_same_batches_as_a_dataloader_without_shuffling():
+    X, y = torch.randn(33, 1, 4, 4), torch.randint(0, 10, (33,))
+    ours = collect(TensorLoader(X, y, batch_size=8))
+    theirs = list(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=8))
+    assert len(ours) == len(theirs)
+    for (a, b), (c, d) in zip(ours, theirs):
+        assert torch.equal(a, c) and torch.equal(b, d)
+
+
+def test_bad_arguments_are_explained():
+    with pytest.raises(ValueError, match="different lengths"):
+        TensorLoader(torch.zeros(3), torch.zeros(4))
+    with pytest.raises(ValueError, match="at least one tensor"):
+        TensorLoader()
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        TensorLoader(torch.zeros(3), batch_size=0)
