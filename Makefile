@@ -39,6 +39,12 @@ figures: $(READY)
 
 bench: $(READY)
 	$(BIN)/python benchmarks/notebooks.py
+	@for script in loader loop lab03_recipe; do \
+		[ -f benchmarks/$$script.py ] || continue; \
+		{ echo; echo "## benchmarks/$$script.py"; echo; echo '```'; \
+		  $(BIN)/python benchmarks/$$script.py 2>&1 | grep -v '^Data: '; echo '```'; } \
+		| tee -a benchmarks/RESULTS.md; \
+	done
 
 clean-venv:
 	rm -rf $(VENV)

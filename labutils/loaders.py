@@ -70,7 +70,7 @@ class TensorLoader:
                 items = [t[start:stop] for t in self.tensors]
             else:
                 index = order[start:stop].to(self.tensors[0].device)
-                items = [t[index] for t in self.tensors]
+                items = [t.index_select(0, index) for t in self.tensors]
             if self.transform is not None:
                 items[0] = self.transform(items[0])
             yield tuple(items)

@@ -1,0 +1,76 @@
+"""labutils.fit versus a bare PyTorch loop: the overhead of the workbook's training loop.
+
+Run: python benchmarks/loop.py
+
+Both train the same small CNN on the same MNIST batches for the same number of steps,
+with the same optimizer. fit also sums the loss and accuracy of every batch, keeps a
+history and prints one line per epoch; the question is what that costs. Runs alternate
+(bare, fit, bare, fit, ...) so that a change in the machine's load hits both alike.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import torch
+from torch import nn
+
+from common import machine, mnist_tensors
+
+import labutils
+
+EPOCHS, BATCH, ROUNDS = 2, 128, 5
+
+
+def make_model() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+
+
+def bare(X, y) -> float:
+    model = make_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    loader = labutils.TensorLoader(X, y, batch_size=BATCH, shuffle=True, seed=0)
+    start = time.perf_counter()
+    for _ in range(EPOCHS):
+        model.train()
+        for images, labels in loader:
+            loss = loss_fn(model(images), labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    return time.perf_counter() - start
+
+
+def with_fit(X, y) -> float:
+    model = make_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loader = labutils.TensorLoader(X, y, batch_size=BATCH, shuffle=True, seed=0)
+    start = time.perf_counter()
+    labutils.fit(model, loader, epochs=EPOCHS, optimizer=optimizer, live=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    X, y, _, _ = mnist_tensors()
+    print(f"Machine: {machine()}")
+    print(f"{EPOCHS} epochs of {len(X):,} MNIST images, batch {BATCH}, "
+          f"{ROUNDS} alternating rounds.\n")
+    bare_times, fit_times = [], []
+    for _ in range(ROUNDS):
+        bare_times.append(bare(X, y))
+        fit_times.append(with_fit(X, y))
+    bare_s, fit_s = statistics.median(bare_times), statistics.median(fit_times)
+    overhead = 100 * (fit_s - bare_s) / bare_s
+    print(f"\nbare loop      : {bare_s:6.2f} s (median)")
+    print(f"labutils.fit   : {fit_s:6.2f} s (median)")
+    print(f"overhead       : {overhead:+.1f}%  (goal: at most 5%)")
+
+
+if __name__ == "__main__":
+    main()

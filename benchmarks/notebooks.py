@@ -1,0 +1,97 @@
+"""Run every solution notebook once, as CI does, and compare its time with its budget.
+
+Run: python benchmarks/notebooks.py [NN ...]   (default: every lab)
+
+Each notebook is executed top to bottom in a fresh kernel started in its own folder
+(what nbval and "Restart & Run All" do). The budget comes from the notebook's own
+metadata (``labutils.cpu_budget_s``). The table is printed and written to
+benchmarks/RESULTS.md together with the date and the machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from common import machine
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def cell_seconds(cell: nbformat.NotebookNode) -> float:
+    """How long a cell ran, from the timestamps nbclient records in its metadata."""
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    parse = dt.datetime.fromisoformat
+    return (parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds()
+
+
+def first_line(cell: nbformat.NotebookNode) -> str:
+    line = next((text for text in cell["source"].splitlines() if text.strip()), "")
+    return (line[:40] + "...") if len(line) > 43 else line
+
+
+def run(path: Path) -> dict:
+    nb = nbformat.read(path, as_version=4)
+    meta = nb.metadata["labutils"]
+    client = NotebookClient(nb, timeout=1800, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    wall = time.perf_counter() - start
+    code = [(i, c) for i, c in enumerate(c for c in nb.cells if c["cell_type"] == "code")]
+    slowest = sorted(code, key=lambda pair: -cell_seconds(pair[1]))[:3]
+    return {
+        "lab": f"{meta['lab']:02d} {meta['title']}",
+        "budget": float(meta["cpu_budget_s"]),
+        "wall": wall,
+        "slowest": [f"cell {i} `{first_line(c)}` {cell_seconds(c):.1f} s" for i, c in slowest],
+    }
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| lab | budget (s) | wall (s) | wall / budget | slowest cells |",
+             "| --- | ---: | ---: | ---: | --- |"]
+    for row in rows:
+        lines.append(f"| {row['lab']} | {row['budget']:.0f} | {row['wall']:.1f} | "
+                     f"{row['wall'] / row['budget']:.0%} | {'<br>'.join(row['slowest'])} |")
+    total_wall = sum(row["wall"] for row in rows)
+    total_budget = sum(row["budget"] for row in rows)
+    lines.append(f"| **all** | {total_budget:.0f} | {total_wall:.1f} | "
+                 f"{total_wall / total_budget:.0%} | |")
+    return "\n".join(lines)
+
+
+def main(selected: list[str]) -> int:
+    paths = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    if selected:
+        paths = [p for p in paths if p.name[:2] in selected]
+    rows = []
+    for path in paths:
+        print(f"running {path.name} ...", flush=True)
+        rows.append(run(path))
+        print(f"  {rows[-1]['wall']:.1f} s of {rows[-1]['budget']:.0f} s", flush=True)
+    text = table(rows)
+    print("\n" + text)
+    over = [row["lab"] for row in rows if row["wall"] > row["budget"]]
+    RESULTS.write_text(
+        "# Benchmark results\n\n"
+        f"Measured {dt.date.today().isoformat()} on {machine()}, "
+        "by `make bench` (benchmarks/notebooks.py and the scripts below).\n\n"
+        "## Each lab against its CPU budget (Restart & Run All, data cached)\n\n"
+        f"{text}\n")
+    if over:
+        print(f"\nOver budget: {', '.join(over)}")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
