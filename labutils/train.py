@@ -6,6 +6,7 @@ labs: move a batch to the device, forward, loss, backward, step.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 
@@ -13,7 +14,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .progress import make_reporter
+from .progress import in_notebook, make_reporter
 
 Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]
 PER_BATCH_SCHEDULERS = (torch.optim.lr_scheduler.OneCycleLR, torch.optim.lr_scheduler.CyclicLR)
@@ -49,7 +50,8 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: d
     model.train(training)
     totals = {name: 0.0 for name in ["loss", *metrics]}
     seen = 0
-    batches = tqdm(loader, desc=progress, leave=False, disable=None) if progress else loader
+    show_bar = progress is not None and (in_notebook() or sys.stderr.isatty())
+    batches = tqdm(loader, desc=progress, leave=False) if show_bar else loader
     with torch.set_grad_enabled(training):
         for inputs, targets in batches:
             inputs = _to(inputs, device, channels_last)
