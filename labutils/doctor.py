@@ -43,7 +43,7 @@ class Finding:
 
 def check_python() -> Finding:
     version = ".".join(str(part) for part in sys.version_info[:3])
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (the doctor may run on an old Python)
         return Finding(MISSING, "Python", f"{version} ({sys.executable})",
                        "install Python 3.11 or newer, then run `make lab` again.")
     return Finding(OK, "Python", f"{version} ({sys.executable})")
@@ -54,7 +54,7 @@ def check_package(distribution: str, label: str) -> Finding:
         return Finding(OK, label, metadata.version(distribution))
     except metadata.PackageNotFoundError:
         return Finding(MISSING, label, "not installed",
-                       f"install it: `pip install -r requirements.txt` (`make lab` does it).")
+                       "install it: `pip install -r requirements.txt` (`make lab` does it).")
 
 
 def check_device() -> Finding:
