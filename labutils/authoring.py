@@ -290,7 +290,7 @@ def to_text(nb: nbformat.NotebookNode) -> str:
 # --------------------------------------------------------------------------- README
 
 
-def _markers(section: str) -> tuple[str, str]:
+def section_markers(section: str) -> tuple[str, str]:
     return f"<!-- BEGIN GENERATED: {section} -->", f"<!-- END GENERATED: {section} -->"
 
 
@@ -323,14 +323,14 @@ def replace_section(text: str, section: str, content: str) -> str:
 
     Text without the markers comes back unchanged.
     """
-    begin, end = _markers(section)
+    begin, end = section_markers(section)
     if begin not in text and end not in text:
         return text
     start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < start or text.count(begin) > 1 or text.count(end) > 1:
         raise AuthoringError(f"README.md: the markers '{begin}' and '{end}' must each appear "
                              "once, in that order.")
-    return text[:start + len(begin)] + "\n" + content + "\n" + text[stop:]
+    return text[:start + len(begin)] + "\n\n" + content + "\n\n" + text[stop:]
 
 
 def readme_text(text: str, config: Config, labs: list[tuple[str, dict]]) -> str:
