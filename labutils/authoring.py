@@ -18,7 +18,7 @@ notebooks are rewritten in place with those cells, and without outputs.
 
 README.md gets two generated sections, each between a pair of marker comments such as
 ``<!-- BEGIN GENERATED: course-index -->`` and ``<!-- END GENERATED: course-index -->``:
-the launch badges (Binder, Colab) and the course index, a table made from each solution
+the launch badge (Binder) and the course index, a table made from each solution
 notebook's ``metadata.labutils``. Text outside the markers is never touched.
 
 A student notebook that was changed after it was generated (edited or run) is never
@@ -334,7 +334,7 @@ def replace_section(text: str, section: str, content: str) -> str:
 
 
 def readme_text(text: str, config: Config, labs: list[tuple[str, dict]]) -> str:
-    """The README with its generated sections (badges, course index) brought up to date."""
+    """The README with its generated sections (Binder badge, course index) brought up to date."""
     text = replace_section(text, "badges", badges_section(config))
     return replace_section(text, "course-index", course_index(config, labs))
 
