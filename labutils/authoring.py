@@ -16,6 +16,11 @@ Every notebook (solution and student) also gets two generated cells, made from
 first code cell that installs labutils when it is missing (Colab). The solution
 notebooks are rewritten in place with those cells, and without outputs.
 
+README.md gets two generated sections, each between a pair of marker comments such as
+``<!-- BEGIN GENERATED: course-index -->`` and ``<!-- END GENERATED: course-index -->``:
+the launch badge (Binder) and the course index, a table made from each solution
+notebook's ``metadata.labutils``. Text outside the markers is never touched.
+
 A student notebook that was changed after it was generated (edited or run) is never
 overwritten unless you pass ``--force``.
 
@@ -145,6 +150,12 @@ class Config:
     def install_source(self) -> str:
         return f"git+{self.repository}@{self.branch}"
 
+    @property
+    def binder_url(self) -> str:
+        """Binder opens JupyterLab in the student notebooks' folder."""
+        return (f"https://mybinder.org/v2/gh/{self.github_path}/{self.branch}"
+                "?urlpath=lab/tree/notebooks")
+
 
 def read_config(root: Path = ROOT) -> Config:
     with open(root / "pyproject.toml", "rb") as stream:
@@ -152,11 +163,17 @@ def read_config(root: Path = ROOT) -> Config:
     return Config(settings["repository"], settings.get("branch", "main"))
 
 
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
+
+
+def colab_badge(config: Config, notebook: str) -> str:
+    """Markdown for an "Open in Colab" badge linking to ``notebook`` (a path in the repository)."""
+    return f"[![Open In Colab]({COLAB_BADGE})]({config.colab_url(notebook)})"
+
+
 def badge_cell(config: Config, notebook: str) -> nbformat.NotebookNode:
-    url = config.colab_url(notebook)
-    text = (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"({url})")
-    cell = nbformat.v4.new_markdown_cell(text)
+    cell = nbformat.v4.new_markdown_cell(colab_badge(config, notebook))
     cell["id"] = BADGE_ID
     return cell
 
@@ -165,13 +182,21 @@ def setup_cell(config: Config) -> nbformat.NotebookNode:
     source = "\n".join([
         "# Set-up: on Colab (or anywhere labutils is missing) this installs the workbook's",
         "# helper package first. In JupyterLab with `make lab` it does nothing.",
-        "import importlib.util, os, subprocess, sys",
+        "import importlib.util",
+        "import os",
+        "import subprocess",
+        "import sys",
         "",
         'if importlib.util.find_spec("labutils") is None:',
         f'    source = os.environ.get("{INSTALL_VARIABLE}", "{config.install_source}")',
         '    print(f"Installing labutils from {source} ...")',
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)',
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source],',
+        "                   check=True)",
         "    importlib.invalidate_caches()",
+        '    if importlib.util.find_spec("labutils") is None:',
+        '        raise RuntimeError("labutils was installed but Python does not see it yet: "',
+        '                           "restart the kernel (Colab: Runtime > Restart session), "',
+        '                           "then run the notebook again.")',
     ])
     cell = nbformat.v4.new_code_cell(source)
     cell["id"] = SETUP_ID
@@ -262,6 +287,61 @@ def to_text(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb, version=4) + "\n"
 
 
+# --------------------------------------------------------------------------- README
+
+
+def section_markers(section: str) -> tuple[str, str]:
+    return f"<!-- BEGIN GENERATED: {section} -->", f"<!-- END GENERATED: {section} -->"
+
+
+def _cell_text(value) -> str:
+    """A value as text that is safe inside a markdown table cell."""
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(item) for item in value)
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def badges_section(config: Config) -> str:
+    """The launch badges at the top of the README."""
+    return f"[![Launch on Binder]({BINDER_BADGE})]({config.binder_url})"
+
+
+def course_index(config: Config, labs: list[tuple[str, dict]]) -> str:
+    """The README's table of labs from ``(notebook name, metadata.labutils)`` pairs."""
+    if not labs:
+        return "No lab has been written yet: `solutions/` holds no notebook."
+    rows = ["| Lab | Title | Topics | Time | Colab |", "| ---: | --- | --- | ---: | --- |"]
+    for name, meta in sorted(labs, key=lambda entry: (entry[1]["lab"], entry[0])):
+        rows.append(f"| {int(meta['lab']):02d} | [{_cell_text(meta['title'])}](notebooks/{name}) "
+                    f"| {_cell_text(meta['topics'])} | {_cell_text(meta['minutes'])} min "
+                    f"| {colab_badge(config, f'notebooks/{name}')} |")
+    return "\n".join(rows)
+
+
+def replace_section(text: str, section: str, content: str) -> str:
+    """``text`` with what lies between the markers of ``section`` replaced by ``content``.
+
+    Text without the markers comes back unchanged.
+    """
+    begin, end = section_markers(section)
+    if begin not in text and end not in text:
+        return text
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start or text.count(begin) > 1 or text.count(end) > 1:
+        raise AuthoringError(f"README.md: the markers '{begin}' and '{end}' must each appear "
+                             "once, in that order.")
+    return text[:start + len(begin)] + "\n\n" + content + "\n\n" + text[stop:]
+
+
+def readme_text(text: str, config: Config, labs: list[tuple[str, dict]]) -> str:
+    """The README with its generated sections (Binder badge, course index) brought up to date."""
+    text = replace_section(text, "badges", badges_section(config))
+    return replace_section(text, "course-index", course_index(config, labs))
+
+
+# --------------------------------------------------------------------------- writing
+
+
 def _edited_by_student(path: Path) -> bool:
     """True when the notebook at ``path`` is no longer what the generator wrote."""
     try:
@@ -274,16 +354,19 @@ def _edited_by_student(path: Path) -> bool:
 
 def generate(root: Path = ROOT, force: bool = False, check: bool = False,
              quiet: bool = False) -> list[str]:
-    """Write every student notebook (and the canonical solutions); return what changed.
+    """Write every student notebook (and the canonical solutions) and the README's
+    generated sections; return what changed.
 
     With ``check=True`` nothing is written: the names of the notebooks that are out of
     date are returned instead.
     """
     config = read_config(root)
-    changed = []
+    changed, labs = [], []
     for source in sorted((root / "solutions").glob("[0-9][0-9]_*.ipynb")):
         name = source.name
         solution = nbformat.read(source, as_version=4)
+        check_metadata(solution, f"solutions/{name}")
+        labs.append((name, dict(solution.metadata["labutils"])))
         outputs = {
             source: to_text(canonical_solution(solution, config, name)),
             root / "notebooks" / name: to_text(student_notebook(solution, config, name)),
@@ -306,6 +389,16 @@ def generate(root: Path = ROOT, force: bool = False, check: bool = False,
             path.write_text(text)
             if not quiet:
                 print(f"wrote {label}")
+    readme = root / "README.md"
+    if readme.exists():
+        current = readme.read_text()
+        text = readme_text(current, config, labs)
+        if text != current:
+            changed.append("README.md")
+            if not check:
+                readme.write_text(text)
+                if not quiet:
+                    print("wrote README.md (launch badges and course index)")
     return changed
 
 

@@ -45,7 +45,7 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: d
                device: torch.device, optimizer: torch.optim.Optimizer | None = None,
                scheduler=None, channels_last: bool = False,
                progress: str | None = None) -> dict[str, float]:
-    """One pass over ``loader``; trains when an optimizer is given. Returns mean loss and metrics."""
+    """One pass over ``loader`` (training when an optimizer is given): mean loss, metrics."""
     training = optimizer is not None
     model.train(training)
     totals = {name: 0.0 for name in ["loss", *metrics]}

@@ -7,7 +7,6 @@ which ``make test`` runs); these tests cover what nbval cannot see.
 from __future__ import annotations
 
 import ast
-import os
 import re
 from pathlib import Path
 
