@@ -9,16 +9,15 @@ Both loaders go through one shuffled epoch of the MNIST training images and hand
 from __future__ import annotations
 
 import torch
-from torch.utils.data import DataLoader, TensorDataset
-
 from common import machine, median_time, mnist_tensors
+from torch.utils.data import DataLoader, TensorDataset
 
 import labutils
 
 
 def one_epoch(loader) -> int:
     seen = 0
-    for images, labels in loader:
+    for _images, labels in loader:
         seen += len(labels)
     return seen
 
@@ -34,8 +33,8 @@ def main() -> None:
         plain = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True)
         fast = labutils.TensorLoader(X, y, batch_size=batch_size, shuffle=True, seed=0)
         assert one_epoch(plain) == one_epoch(fast) == len(X)
-        plain_s = median_time(lambda: one_epoch(plain), 3)
-        fast_s = median_time(lambda: one_epoch(fast), 3)
+        plain_s = median_time(lambda loader=plain: one_epoch(loader), 3)
+        fast_s = median_time(lambda loader=fast: one_epoch(loader), 3)
         print(f"{batch_size:>6} | {len(X) / plain_s:>17,.0f} | {len(X) / fast_s:>18,.0f} | "
               f"{plain_s / fast_s:>7.1f}x")
 

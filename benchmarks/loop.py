@@ -14,9 +14,8 @@ import statistics
 import time
 
 import torch
-from torch import nn
-
 from common import machine, mnist_tensors
+from torch import nn
 
 import labutils
 

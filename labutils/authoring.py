@@ -383,8 +383,8 @@ def generate(root: Path = ROOT, force: bool = False, check: bool = False,
                     and _edited_by_student(path):
                 raise StudentWorkError(
                     f"{label} was changed after it was generated (edited or run), so it was "
-                    "left alone to keep your work.\nSave your copy under another name, or overwrite "
-                    "it with `make notebooks ARGS=--force`.")
+                    "left alone to keep your work.\nSave your copy under another name, or "
+                    "overwrite it with `make notebooks ARGS=--force`.")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             if not quiet:

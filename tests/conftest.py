@@ -22,7 +22,8 @@ def find_mirror() -> Path | None:
 
 
 MIRROR = find_mirror()
-needs_mirror = pytest.mark.skipif(MIRROR is None, reason="no data mirror (set LABUTILS_DATA_MIRROR)")
+needs_mirror = pytest.mark.skipif(MIRROR is None,
+                                  reason="no data mirror (set LABUTILS_DATA_MIRROR)")
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ import shutil
 
 import nbformat
 import pytest
+from conftest import ROOT
 
 from labutils import authoring
 from labutils.authoring import AuthoringError, StudentWorkError
-
-from conftest import ROOT
 
 SOLUTION_CELL = """def output_size(n, k, p=0):
     \"\"\"Output length of a convolution.\"\"\"
@@ -54,7 +53,8 @@ def test_a_whole_cell_solution():
 @pytest.mark.parametrize(("source", "message"), [
     ("### BEGIN SOLUTION\nx = 1", "line 1 is never closed"),
     ("x = 1\n### END SOLUTION", "line 2 closes a solution region that was never opened"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "line 2 opens a solution region inside"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION",
+     "line 2 opens a solution region inside"),
 ])
 def test_broken_regions_are_reported_with_their_line(source, message):
     with pytest.raises(AuthoringError, match=message.replace("line 1 is", "opened on line 1 is")):
@@ -101,10 +101,11 @@ def test_generate_writes_a_clean_student_notebook(tmp_path):
     assert student.cells[4]["source"] == STUDENT_CELL
     assert all(c.get("outputs") == [] for c in student.cells if c["cell_type"] == "code")
     assert "widgets" not in student.metadata
-    assert "colab.research.google.com/github/cnn-workbook/cnn-workbook/blob/main/notebooks/01_tiny.ipynb" \
-        in student.cells[0]["source"]
+    colab = "colab.research.google.com/github/cnn-workbook/cnn-workbook/blob/main/"
+    assert colab + "notebooks/01_tiny.ipynb" in student.cells[0]["source"]
     solution = nbformat.read(root / "solutions" / "01_tiny.ipynb", as_version=4)
-    assert solution.cells[3]["outputs"] == [] and "solutions/01_tiny.ipynb" in solution.cells[0]["source"]
+    assert solution.cells[3]["outputs"] == []
+    assert colab + "solutions/01_tiny.ipynb" in solution.cells[0]["source"]
     assert any(c["source"] == "Answer key." for c in solution.cells)  # the source keeps its notes
 
 
@@ -133,8 +134,8 @@ def test_a_students_work_is_never_overwritten_without_force(tmp_path):
     solution = nbformat.read(solution_path, as_version=4)
     solution.cells.append(nbformat.v4.new_markdown_cell("New summary."))
     nbformat.write(solution, solution_path)
-    with pytest.raises(StudentWorkError, match="(?s)notebooks/01_tiny.ipynb was changed after it was "
-                       "generated.*--force"):
+    refusal = "(?s)notebooks/01_tiny.ipynb was changed after it was generated.*--force"
+    with pytest.raises(StudentWorkError, match=refusal):
         authoring.generate(root, quiet=True)
     assert path.read_text() == mine
     assert authoring.main(["--root", str(root)]) == 1

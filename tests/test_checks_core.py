@@ -27,7 +27,8 @@ def test_passing_prints_one_line_with_the_count(capsys):
 
 
 def test_equal_reports_what_was_found():
-    with pytest.raises(CheckFailed, match=r"output_size\(28, 3\) gave 25\.\nExpected 26\.\nHint: n - k \+ 1"):
+    expected = r"output_size\(28, 3\) gave 25\.\nExpected 26\.\nHint: n - k \+ 1"
+    with pytest.raises(CheckFailed, match=expected):
         Check("output_size").equal(torch.tensor(25), 26, "output_size(28, 3)", hint="n - k + 1")
 
 

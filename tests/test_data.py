@@ -3,12 +3,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import MIRROR, needs_mirror
 
 import labutils
 from labutils import data
 from labutils.data import CorruptDataError, DataNotFoundError
-
-from conftest import MIRROR, needs_mirror
 
 
 def make_mirror(tmp_path: Path, with_checksums: bool = True) -> Path:

@@ -24,8 +24,8 @@ def ruff(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-def test_labutils_and_tests_pass_ruff():
-    result = ruff("ruff", "check", "--no-cache", "labutils", "tests")
+def test_labutils_tests_and_benchmarks_pass_ruff():
+    result = ruff("ruff", "check", "--no-cache", "labutils", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -30,7 +30,8 @@ def test_the_same_seed_gives_the_same_order():
 
 def test_without_shuffle_batches_are_in_order_and_drop_last_works():
     y = torch.arange(10)
-    assert [b[0].tolist() for b in TensorLoader(y, batch_size=4)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    batches = [b[0].tolist() for b in TensorLoader(y, batch_size=4)]
+    assert batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     loader = TensorLoader(y, batch_size=4, drop_last=True)
     assert len(loader) == 2 and [len(b[0]) for b in loader] == [4, 4]
 

@@ -18,7 +18,8 @@ def close_figures():
 
 
 def test_show_images_draws_one_panel_per_image_with_its_label():
-    fig = labutils.show_images(torch.rand(5, 1, 8, 8), labels=list("abcde"), title="Samples", ncols=3)
+    fig = labutils.show_images(torch.rand(5, 1, 8, 8), labels=list("abcde"), title="Samples",
+                               ncols=3)
     assert fig._suptitle.get_text() == "Samples"
     shown = [ax for ax in fig.axes if ax.images]
     assert len(shown) == 5 and [ax.get_title() for ax in shown] == list("abcde")
@@ -56,7 +57,8 @@ def test_confusion_matrix_counts_and_most_confused_pairs():
     assert plots.most_confused(cm, top=2) == [("c", "b", 2), ("a", "b", 1)]
     fig = labutils.plot_confusion_matrix(cm, title="Digits")
     ax = fig.axes[0]
-    assert ax.get_title() == "Digits" and ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
+    assert ax.get_title() == "Digits"
+    assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
     assert sorted(text.get_text() for text in ax.texts).count("0") == 4
 
 

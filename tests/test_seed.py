@@ -26,7 +26,8 @@ def test_two_seeded_training_runs_give_identical_losses(mnist_small):
 
     def run():
         set_seed(0, deterministic=True)
-        model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 26 * 26, 10))
+        model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(),
+                              nn.Linear(4 * 26 * 26, 10))
         loader = labutils.TensorLoader(X[:512], y[:512], batch_size=64, shuffle=True)
         history = labutils.fit(model, loader, epochs=2, live=False, progress=False)
         return history["loss"]
