@@ -342,3 +342,12 @@ def test_receptive_field_crash_stub_and_type():
     assert "returned list" in failure(check_receptive_field, lambda layers: [1])
     with pytest.raises(NotImplementedYet):
         check_receptive_field(not_done)
+
+
+def test_checks_give_back_the_thread_count_even_when_they_fail():
+    import torch
+
+    before = torch.get_num_threads()
+    failure(check_conv_output_size, lambda n, k, p=0, s=1, d=1: n)
+    check_receptive_field(rf_forward)
+    assert torch.get_num_threads() == before
