@@ -383,3 +383,10 @@ def test_unet_skips_in_the_wrong_order():
             return self.head(x)
 
     fails_with(check_unet, Unreversed, "raised RuntimeError", "reverse order")
+
+
+def test_unet_check_leaves_the_random_state_alone():
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    check_unet(GoodUNet)
+    assert torch.equal(before, torch.get_rng_state())

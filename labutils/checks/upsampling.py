@@ -354,74 +354,76 @@ def check_unet(UNet: type) -> None:
     concatenation per level, and logits (no sigmoid) at the end."""
     check = Check("UNet")
     check.is_class(UNet, "UNet")
-    torch.manual_seed(0)
-    configs = [  # (in, out, base, depth, input height, input width)
-        (3, 1, 8, 2, 32, 32), (3, 1, 8, 3, 48, 64), (1, 2, 4, 4, 32, 48), (3, 3, 6, 1, 20, 12)]
-    for c_in, c_out, base, depth, height, width in configs:
-        build = f"UNet(in_channels={c_in}, out_channels={c_out}, base_channels={base}, depth={depth})"
-        model = check.call(UNet, c_in, c_out, base, depth, description=build,
-                           hint="build every layer from the four arguments; the widths "
-                           "are base_channels * 2**level.")
-        if not isinstance(model, nn.Module) or not any(True for _ in model.parameters()):
-            check.fail(f"{build} has no parameters.",
-                       "an nn.Module whose layers are set up in __init__.",
-                       "call super().__init__() first and store layers in attributes, "
-                       "nn.ModuleList or nn.Sequential.")
-        x = torch.randn(2, c_in, height, width)
-        where = f"{build} on an input of shape {tuple(x.shape)}"
-        with _CatRecorder() as recorder:
-            output, sizes = check.call(
-                _conv_output_sizes, model, x, description=where,
-                hint="the skip you concatenate must have the same height and width as the "
-                "upsampled map, so use the saved encoder maps in reverse order (the last "
-                "one saved first); and each decoder block takes the channels of both.")
-        expected = (2, c_out, height, width)
-        if not isinstance(output, torch.Tensor) or tuple(output.shape) != expected:
-            check.fail(f"{where} returned {shape_of(output)}.", f"shape {expected}.",
-                       "the decoder must climb back to the input size (one upsampling per "
-                       "pooling) and end with a 1x1 convolution to out_channels.")
-        check.ok()
+    with torch.random.fork_rng(devices=[]):  # leave your random numbers as they were
+        torch.manual_seed(0)
+        configs = [  # (in, out, base, depth, input height, input width)
+            (3, 1, 8, 2, 32, 32), (3, 1, 8, 3, 48, 64), (1, 2, 4, 4, 32, 48), (3, 3, 6, 1, 20, 12)]
+        for c_in, c_out, base, depth, height, width in configs:
+            build = (f"UNet(in_channels={c_in}, out_channels={c_out}, base_channels={base}, "
+                     f"depth={depth})")
+            model = check.call(UNet, c_in, c_out, base, depth, description=build,
+                               hint="build every layer from the four arguments; the widths "
+                               "are base_channels * 2**level.")
+            if not isinstance(model, nn.Module) or not any(True for _ in model.parameters()):
+                check.fail(f"{build} has no parameters.",
+                           "an nn.Module whose layers are set up in __init__.",
+                           "call super().__init__() first and store layers in attributes, "
+                           "nn.ModuleList or nn.Sequential.")
+            x = torch.randn(2, c_in, height, width)
+            where = f"{build} on an input of shape {tuple(x.shape)}"
+            with _CatRecorder() as recorder:
+                output, sizes = check.call(
+                    _conv_output_sizes, model, x, description=where,
+                    hint="the skip you concatenate must have the same height and width as the "
+                    "upsampled map, so use the saved encoder maps in reverse order (the last "
+                    "one saved first); and each decoder block takes the channels of both.")
+            expected = (2, c_out, height, width)
+            if not isinstance(output, torch.Tensor) or tuple(output.shape) != expected:
+                check.fail(f"{where} returned {shape_of(output)}.", f"shape {expected}.",
+                           "the decoder must climb back to the input size (one upsampling per "
+                           "pooling) and end with a 1x1 convolution to out_channels.")
+            check.ok()
 
-        bottom = (height // 2 ** depth, width // 2 ** depth)
-        smallest = min(sizes, key=lambda hw: hw[0] * hw[1]) if sizes else (height, width)
-        if smallest != bottom:
-            check.fail(f"{where}: the smallest feature map inside the network is "
-                       f"{smallest[0]}x{smallest[1]}.",
-                       f"the bottleneck at {bottom[0]}x{bottom[1]}, i.e. the input halved "
-                       f"depth = {depth} times.",
-                       "use one 2x2 max-pool after each of the `depth` encoder blocks, and "
-                       "one upsampling step before each of the `depth` decoder blocks.")
-        check.ok()
+            bottom = (height // 2 ** depth, width // 2 ** depth)
+            smallest = min(sizes, key=lambda hw: hw[0] * hw[1]) if sizes else (height, width)
+            if smallest != bottom:
+                check.fail(f"{where}: the smallest feature map inside the network is "
+                           f"{smallest[0]}x{smallest[1]}.",
+                           f"the bottleneck at {bottom[0]}x{bottom[1]}, i.e. the input halved "
+                           f"depth = {depth} times.",
+                           "use one 2x2 max-pool after each of the `depth` encoder blocks, and "
+                           "one upsampling step before each of the `depth` decoder blocks.")
+            check.ok()
 
-        joined = [(shapes, dim) for shapes, dim in recorder.calls if len(shapes) >= 2
-                  and all(len(s) == 4 for s in shapes)]
-        if not joined:
-            check.fail(f"{where}: no torch.cat of feature maps happened in forward.",
-                       "one concatenation per level: the upsampled decoder map joined with "
-                       "the encoder map of the same size, along the channels.",
-                       "keep each encoder block's output in a list on the way down, then on "
-                       "the way up: x = torch.cat([x, skip], dim=1). (Adding them, x + skip, "
-                       "is another design; U-Net concatenates.) Call it as torch.cat(...).")
-        wrong_dims = [dim for _, dim in joined if dim != 1]
-        if wrong_dims:
-            check.fail(f"{where}: feature maps were concatenated along dim={wrong_dims[0]}.",
-                       "dim=1, the channels: (N, C1, H, W) and (N, C2, H, W) give "
-                       "(N, C1 + C2, H, W).", "torch.cat([x, skip], dim=1).")
-        levels = {shapes[0][-2:] for shapes, _ in joined}
-        wanted = [(height // 2 ** level, width // 2 ** level) for level in range(depth)]
-        missing = [hw for hw in wanted if hw not in levels]
-        if missing:
-            check.fail(f"{where}: no skip concatenation at "
-                       + ", ".join(f"{h}x{w}" for h, w in missing) + ".",
-                       "one at every level: " + ", ".join(f"{h}x{w}" for h, w in wanted) + ".",
-                       "each of the `depth` decoder steps upsamples, then concatenates the "
-                       "encoder map of that size.")
-        check.ok()
+            joined = [(shapes, dim) for shapes, dim in recorder.calls if len(shapes) >= 2
+                      and all(len(s) == 4 for s in shapes)]
+            if not joined:
+                check.fail(f"{where}: no torch.cat of feature maps happened in forward.",
+                           "one concatenation per level: the upsampled decoder map joined with "
+                           "the encoder map of the same size, along the channels.",
+                           "keep each encoder block's output in a list on the way down, then on "
+                           "the way up: x = torch.cat([x, skip], dim=1). (Adding them, x + skip, "
+                           "is another design; U-Net concatenates.) Call it as torch.cat(...).")
+            wrong_dims = [dim for _, dim in joined if dim != 1]
+            if wrong_dims:
+                check.fail(f"{where}: feature maps were concatenated along dim={wrong_dims[0]}.",
+                           "dim=1, the channels: (N, C1, H, W) and (N, C2, H, W) give "
+                           "(N, C1 + C2, H, W).", "torch.cat([x, skip], dim=1).")
+            levels = {shapes[0][-2:] for shapes, _ in joined}
+            wanted = [(height // 2 ** level, width // 2 ** level) for level in range(depth)]
+            missing = [hw for hw in wanted if hw not in levels]
+            if missing:
+                check.fail(f"{where}: no skip concatenation at "
+                           + ", ".join(f"{h}x{w}" for h, w in missing) + ".",
+                           "one at every level: " + ", ".join(f"{h}x{w}" for h, w in wanted) + ".",
+                           "each of the `depth` decoder steps upsamples, then concatenates the "
+                           "encoder map of that size.")
+            check.ok()
 
-        if float(output.detach().min()) >= 0:
-            check.fail(f"{where}: no output is negative, as after a sigmoid or a ReLU.",
-                       "raw scores (logits), positive and negative.",
-                       "end with the 1x1 convolution and no sigmoid: "
-                       "nn.BCEWithLogitsLoss applies the sigmoid itself.")
-        check.ok()
+            if float(output.detach().min()) >= 0:
+                check.fail(f"{where}: no output is negative, as after a sigmoid or a ReLU.",
+                           "raw scores (logits), positive and negative.",
+                           "end with the 1x1 convolution and no sigmoid: "
+                           "nn.BCEWithLogitsLoss applies the sigmoid itself.")
+            check.ok()
     check.passed()
