@@ -1,0 +1,429 @@
+"""Checks for lab 05: transposed convolution by hand, zero insertion, output sizes, U-Net.
+
+Each check runs your code on a few cases, compares it with PyTorch, and when something
+is off it tries the usual mistakes one by one to tell you which one it is.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any, Self
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .core import Check, shape_of
+
+EXAMPLE_INPUT = [[1.0, 5.0], [3.0, 2.0]]
+EXAMPLE_KERNEL = [[0.0, 1.0], [2.0, 3.0]]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _reference_transpose(x: torch.Tensor, kernel: torch.Tensor, stride: int = 1) -> torch.Tensor:
+    """``F.conv_transpose2d`` for one 2-D input and one 2-D kernel."""
+    return F.conv_transpose2d(x[None, None], kernel[None, None], stride=stride)[0, 0]
+
+
+def _scatter(x: torch.Tensor, kernel: torch.Tensor, stride: int, place_with_stride: bool,
+             accumulate: bool) -> torch.Tensor:
+    """A transposed convolution written as a scatter, optionally with a typical mistake."""
+    kh, kw = kernel.shape
+    out = torch.zeros((x.shape[0] - 1) * stride + kh, (x.shape[1] - 1) * stride + kw,
+                      dtype=torch.float64)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            top, left = (i * stride, j * stride) if place_with_stride else (i, j)
+            if accumulate:
+                out[top:top + kh, left:left + kw] += x[i, j] * kernel
+            else:
+                out[top:top + kh, left:left + kw] = x[i, j] * kernel
+    return out
+
+
+def _as_float_tensor(value: Any) -> torch.Tensor | None:
+    """``value`` as a float64 tensor, or ``None`` when it is not made of numbers."""
+    try:
+        if isinstance(value, torch.Tensor):
+            return value.detach().cpu().double()
+        return torch.as_tensor(value, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape == b.shape and torch.allclose(a, b, atol=1e-4, rtol=1e-4)
+
+
+def _grid(t: torch.Tensor) -> str:
+    """A small 2-D tensor as text, e.g. [[0, 1, 5], [2, 16, 17], [6, 13, 6]]."""
+    rows = t.tolist()
+    return "[" + ", ".join("[" + ", ".join(f"{v:g}" for v in row) + "]" for row in rows) + "]"
+
+
+# --------------------------------------------------------------------------- exercise 1
+
+
+def check_conv_transpose_by_hand(conv_transpose_by_hand: Callable) -> None:
+    """Check ``conv_transpose_by_hand(x, kernel, stride=1)`` for 2-D tensors against
+    ``F.conv_transpose2d``: the lab's example, random sizes, then stride 2."""
+    check = Check("conv_transpose_by_hand")
+    generator = torch.Generator().manual_seed(5)
+    cases = [
+        (torch.tensor(EXAMPLE_INPUT), torch.tensor(EXAMPLE_KERNEL), 1),
+        (torch.randint(-3, 4, (3, 4), generator=generator).double(),
+         torch.randint(-3, 4, (2, 3), generator=generator).double(), 1),
+        (torch.tensor(EXAMPLE_INPUT), torch.tensor(EXAMPLE_KERNEL), 2),
+        (torch.randint(-3, 4, (3, 2), generator=generator).double(),
+         torch.randint(-3, 4, (3, 3), generator=generator).double(), 2),
+    ]
+    for x, kernel, stride in cases:
+        x, kernel = x.double(), kernel.double()
+        call = (f"conv_transpose_by_hand(x={_grid(x)}, kernel={_grid(kernel)}, "
+                f"stride={stride})")
+        found_raw = check.call(conv_transpose_by_hand, x.clone(), kernel.clone(), stride,
+                               description=call)
+        found = _as_float_tensor(found_raw)
+        if found is None:
+            check.fail(f"{call} returned a {type(found_raw).__name__}, not numbers.",
+                       "a tensor (or array) holding the output.",
+                       "create the output with torch.zeros(...) and return it.")
+        expected = _reference_transpose(x, kernel, stride)
+        size = tuple(expected.shape)
+        if found.shape != expected.shape:
+            valid = (x.shape[0] - kernel.shape[0] + 1, x.shape[1] - kernel.shape[1] + 1)
+            if tuple(found.shape) == valid:
+                check.fail(f"{call} returned shape {shape_of(found)}: the size of an ordinary "
+                           "(valid) convolution, which makes the map smaller.",
+                           f"shape {size}.",
+                           "a transposed convolution makes the map larger: every input pixel "
+                           "spreads a whole copy of the kernel onto the output, so the output "
+                           "has (n - 1) * stride + k rows and columns.")
+            check.fail(f"{call} returned shape {shape_of(found)}.", f"shape {size}.",
+                       "the output has (n - 1) * stride + k rows (and the same rule for "
+                       "columns).")
+        if _same(found, expected):
+            check.ok()
+            continue
+        flipped = _reference_transpose(x, kernel.flip(0, 1), stride)
+        if _same(found, flipped):
+            check.fail(f"{call} gave {_grid(found)}: the result of the flipped kernel.",
+                       f"{_grid(expected)}.",
+                       "do not flip the kernel here: input pixel (i, j) adds "
+                       "x[i, j] * kernel to the output block that starts at "
+                       "(i * stride, j * stride), kernel as it is.")
+        if _same(found, _scatter(x, kernel, stride, place_with_stride=True, accumulate=False)):
+            check.fail(f"{call} gave {_grid(found)}: where two copies of the kernel overlap, "
+                       "only the last one survived.",
+                       f"{_grid(expected)}.",
+                       "overlapping contributions add up: use += when you write a block "
+                       "into the output, not =.")
+        if stride > 1 and _same(found, _scatter(x, kernel, stride, place_with_stride=False,
+                                                accumulate=True)):
+            check.fail(f"{call} gave {_grid(found)}: the copies of the kernel were placed one "
+                       "pixel apart although the stride is 2.",
+                       f"{_grid(expected)}.",
+                       "input pixel (i, j) writes to the block starting at "
+                       "(i * stride, j * stride).")
+        worst = (found - expected).abs().max().item()
+        check.fail(f"{call} gave {_grid(found)}, off by up to {worst:g}.",
+                   f"{_grid(expected)}.",
+                   "for every input pixel (i, j): output[i*s : i*s + kh, j*s : j*s + kw] "
+                   "+= x[i, j] * kernel.")
+    check.passed()
+
+
+# --------------------------------------------------------------------------- exercise 2
+
+
+def _zero_insert_and_pad(x: torch.Tensor, stride: int, kernel_size: int, padding: int,
+                         zeros: int | None = None, pad: int | None = None,
+                         trailing: bool = False) -> torch.Tensor:
+    """The right answer, or (with ``zeros``, ``pad``, ``trailing``) a typical wrong one."""
+    zeros = stride - 1 if zeros is None else zeros
+    pad = kernel_size - padding - 1 if pad is None else pad
+    n, c, h, w = x.shape
+    step = zeros + 1
+    rows = (h - 1) * step + 1 + (zeros if trailing else 0)
+    cols = (w - 1) * step + 1 + (zeros if trailing else 0)
+    spread = x.new_zeros(n, c, rows, cols)
+    spread[:, :, ::step, ::step] = x
+    return F.pad(spread, (pad, pad, pad, pad))
+
+
+def check_zero_insert_and_pad(zero_insert_and_pad: Callable) -> None:
+    """Check ``zero_insert_and_pad(x, stride, kernel_size, padding)`` on ``(N, C, H, W)``
+    tensors: the tensor itself, and that an ordinary convolution of it with the flipped
+    kernel equals ``F.conv_transpose2d``."""
+    check = Check("zero_insert_and_pad")
+    generator = torch.Generator().manual_seed(7)
+    example = torch.tensor(EXAMPLE_INPUT, dtype=torch.float64)[None, None]
+    cases = [(example, 1, 2, 0), (example, 2, 3, 0), (example, 2, 3, 1),
+             (torch.randn(2, 3, 3, 4, generator=generator, dtype=torch.float64), 3, 4, 1),
+             (torch.randn(1, 2, 4, 3, generator=generator, dtype=torch.float64), 2, 4, 3)]
+    for x, stride, k, p in cases:
+        call = (f"zero_insert_and_pad(x of shape {tuple(x.shape)}, stride={stride}, "
+                f"kernel_size={k}, padding={p})")
+        found_raw = check.call(zero_insert_and_pad, x.clone(), stride, k, p, description=call)
+        found = _as_float_tensor(found_raw)
+        if found is None or found.dim() != 4:
+            check.fail(f"{call} returned {shape_of(found_raw)}.",
+                       "a tensor of shape (N, C, H', W'), like its input.",
+                       "keep the batch and channel dimensions: build the result with "
+                       "x.new_zeros(N, C, rows, cols).")
+        expected = _zero_insert_and_pad(x, stride, k, p)
+        rule = (f"z = stride - 1 = {stride - 1} zeros between neighbouring pixels, then "
+                f"p' = k - p - 1 = {k - p - 1} rows and columns of zeros on every side")
+        if found.shape != expected.shape:
+            mistakes = [
+                ({"zeros": stride}, f"you put stride = {stride} zeros between pixels"),
+                ({"trailing": True}, "you also put zeros after the last row and column"),
+                ({"pad": 0}, "you did not pad at all"
+                 + (f" (or padded by p = {p} instead of p')" if p == 0 else "")),
+                ({"pad": p}, f"you padded by p = {p} instead of p'"),
+                ({"pad": k - 1}, f"you padded by k - 1 = {k - 1}, ignoring the padding p"),
+            ]
+            guesses = [_zero_insert_and_pad(x, stride, k, p, **change) for change, _ in mistakes]
+            matches = [words for guess, (_, words) in zip(guesses, mistakes) if _same(found, guess)]
+            matches += [words for guess, (_, words) in zip(guesses, mistakes)
+                        if guess.shape == found.shape]
+            for words in matches[:1]:
+                check.fail(f"{call} returned shape {shape_of(found)}: it looks like "
+                               f"{words}.", f"shape {tuple(expected.shape)}.",
+                               f"the rule is {rule}.")
+            check.fail(f"{call} returned shape {shape_of(found)}.",
+                       f"shape {tuple(expected.shape)}.", f"the rule is {rule}.")
+        if not _same(found, expected):
+            check.fail(f"{call} has the right shape {tuple(expected.shape)} but the pixels "
+                       "are not where they should be.",
+                       f"x[..., i, j] at row p' + i * stride, column p' + j * stride, and "
+                       f"zeros everywhere else ({rule}).",
+                       "assign with a step: spread[..., ::stride, ::stride] = x, then pad.")
+        # And the point of it all: an ordinary convolution now gives the transposed one.
+        weight = torch.randn(x.shape[1], 3, k, k, generator=generator, dtype=torch.float64)
+        via_conv = F.conv2d(found, weight.flip(2, 3).transpose(0, 1))
+        direct = F.conv_transpose2d(x, weight, stride=stride, padding=p)
+        check.that(_same(via_conv, direct),
+                   f"conv2d of {call} with the flipped kernel differs from conv_transpose2d.",
+                   "them to be equal.", f"the rule is {rule}.")
+    check.passed()
+
+
+# --------------------------------------------------------------------------- exercise 3
+
+
+def _right_size(n: int, k: int, s: int, p: int, d: int, op: int) -> int:
+    return (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+
+# Typical wrong formulas, each with what it tells the student.
+_WRONG_SIZES: list[tuple[Callable[..., int], str]] = [
+    (lambda n, k, s, p, d, op: (n + 2 * p - d * (k - 1) - 1) // s + 1,
+     ("this is the size of an ordinary convolution (lab 01), which shrinks the map; a "
+      "transposed convolution runs that formula backwards: (n - 1)s - 2p + d(k - 1) + "
+      "output_padding + 1")),
+    (lambda n, k, s, p, d, op: (n - 1) * s - 2 * p + (k - 1) + op + 1,
+     "dilation is missing: a dilated kernel spans d(k - 1) + 1 pixels, so write d(k - 1)"),
+    (lambda n, k, s, p, d, op: (n - 1) * s - 2 * p + d * (k - 1) + 1,
+     "output_padding is missing: it adds that many rows/columns on one side, so add it"),
+    (lambda n, k, s, p, d, op: (n - 1) * s + 2 * p + d * (k - 1) + op + 1,
+     ("padding has the wrong sign: in a transposed convolution padding removes 2p pixels "
+      "from the output instead of adding them")),
+    (lambda n, k, s, p, d, op: (n - 1) * s - p + d * (k - 1) + op + 1,
+     "padding is removed on both sides, so subtract 2p, not p"),
+    (lambda n, k, s, p, d, op: (n - 1) * s - 2 * p + d * (k - 1) + op,
+     "the final + 1 is missing"),
+    (lambda n, k, s, p, d, op: n * s - 2 * p + d * (k - 1) + op + 1,
+     "use (n - 1) * s: the n input pixels are n - 1 strides apart"),
+]
+
+
+def random_transpose_configs(count: int = 200, seed: int = 0) -> list[tuple[int, ...]]:
+    """Random valid ``(n, k, s, p, d, output_padding)`` for ``nn.ConvTranspose2d``."""
+    rng = random.Random(seed)
+    configs = [(2, 2, 1, 0, 1, 0), (4, 3, 2, 1, 1, 1), (7, 4, 2, 1, 1, 0), (5, 3, 1, 1, 2, 0)]
+    while len(configs) < count:
+        n, k, s, d = rng.randint(1, 12), rng.randint(1, 6), rng.randint(1, 4), rng.randint(1, 3)
+        p = rng.randint(0, 3)
+        op = rng.randint(0, max(s, d) - 1)
+        if _right_size(n, k, s, p, d, op) >= 1:
+            configs.append((n, k, s, p, d, op))
+    return configs
+
+
+def _torch_size(n: int, k: int, s: int, p: int, d: int, op: int) -> int:
+    layer = nn.ConvTranspose2d(1, 1, k, stride=s, padding=p, dilation=d, output_padding=op,
+                               bias=False)
+    with torch.no_grad():
+        return layer(torch.zeros(1, 1, n, n)).shape[-1]
+
+
+def check_conv_transpose_output_size(conv_transpose_output_size: Callable) -> None:
+    """Check ``conv_transpose_output_size(n, k, s, p, d, output_padding)`` on many random
+    configurations against the output width of a real ``nn.ConvTranspose2d``."""
+    check = Check("conv_transpose_output_size")
+    configs = random_transpose_configs()
+    names = ("n", "k", "s", "p", "d", "output_padding")
+    found, expected = [], []
+    for config in configs:
+        words = ", ".join(f"{name}={value}" for name, value in zip(names, config))
+        value = check.call(conv_transpose_output_size, *config,
+                           description=f"conv_transpose_output_size({words})")
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            check.fail(f"conv_transpose_output_size({words}) returned "
+                       f"{type(value).__name__} {value!r}.", "a whole number (int).",
+                       "return the number, e.g. return (n - 1) * s + ...")
+        found.append(value)
+        expected.append(_torch_size(*config))
+    wrong = [i for i, (f, e) in enumerate(zip(found, expected)) if f != e]
+    if not wrong:
+        check.passed(f"all {len(configs)} configurations agree with nn.ConvTranspose2d.")
+        return
+    first = wrong[0]
+    words = ", ".join(f"{name}={value}" for name, value in zip(names, configs[first]))
+    summary = (f"{len(wrong)} of {len(configs)} configurations disagree with "
+               f"nn.ConvTranspose2d; the first: conv_transpose_output_size({words}) gave "
+               f"{found[first]!r}.")
+    for formula, hint in _WRONG_SIZES:
+        if all(formula(*config) == value for config, value in zip(configs, found)):
+            check.fail(summary, f"{expected[first]}.", hint + ".")
+    if any(isinstance(value, float) and value != int(value) for value in found):
+        check.fail(summary, f"{expected[first]}.",
+                   "the formula has no division: only products, sums and differences.")
+    check.fail(summary, f"{expected[first]}.",
+               "(n - 1) * s - 2 * p + d * (k - 1) + output_padding + 1.")
+
+
+# --------------------------------------------------------------------------- exercise 4
+
+
+class _CatRecorder:
+    """Records every ``torch.cat`` / ``torch.concat`` / ``torch.concatenate`` call while
+    active: the shapes joined and the dimension."""
+
+    NAMES = ("cat", "concat", "concatenate")
+
+    def __init__(self):
+        self.calls: list[tuple[list[tuple[int, ...]], int]] = []
+        self._originals: dict[str, Callable] = {}
+
+    def _wrap(self, original: Callable) -> Callable:
+        def recording(tensors, *args, **kwargs):
+            tensors = list(tensors)
+            dim = args[0] if args else kwargs.get("dim", kwargs.get("axis", 0))
+            shapes = [tuple(t.shape) for t in tensors]
+            if shapes and isinstance(dim, int):
+                self.calls.append((shapes, dim % len(shapes[0]) if shapes[0] else dim))
+            return original(tensors, *args, **kwargs)
+
+        return recording
+
+    def __enter__(self) -> Self:
+        for name in self.NAMES:
+            if hasattr(torch, name):
+                self._originals[name] = getattr(torch, name)
+                setattr(torch, name, self._wrap(self._originals[name]))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for name, original in self._originals.items():
+            setattr(torch, name, original)
+
+
+def _conv_output_sizes(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, list]:
+    """Run ``model(x)`` and return its output and the (H, W) of every conv layer's output."""
+    sizes: list[tuple[int, int]] = []
+    hooks = [m.register_forward_hook(lambda _m, _i, out: sizes.append(tuple(out.shape[-2:])))
+             for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    try:
+        output = model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return output, sizes
+
+
+def check_unet(UNet: type) -> None:
+    """Check ``UNet(in_channels, out_channels, base_channels, depth)``: output shapes for
+    several configurations and input sizes, the depth of the bottleneck, one skip
+    concatenation per level, and logits (no sigmoid) at the end."""
+    check = Check("UNet")
+    check.is_class(UNet, "UNet")
+    with torch.random.fork_rng(devices=[]):  # leave your random numbers as they were
+        torch.manual_seed(0)
+        configs = [  # (in, out, base, depth, input height, input width)
+            (3, 1, 8, 2, 32, 32), (3, 1, 8, 3, 48, 64), (1, 2, 4, 4, 32, 48), (3, 3, 6, 1, 20, 12)]
+        for c_in, c_out, base, depth, height, width in configs:
+            build = (f"UNet(in_channels={c_in}, out_channels={c_out}, base_channels={base}, "
+                     f"depth={depth})")
+            model = check.call(UNet, c_in, c_out, base, depth, description=build,
+                               hint="build every layer from the four arguments; the widths "
+                               "are base_channels * 2**level.")
+            if not isinstance(model, nn.Module) or not any(True for _ in model.parameters()):
+                check.fail(f"{build} has no parameters.",
+                           "an nn.Module whose layers are set up in __init__.",
+                           "call super().__init__() first and store layers in attributes, "
+                           "nn.ModuleList or nn.Sequential.")
+            x = torch.randn(2, c_in, height, width)
+            where = f"{build} on an input of shape {tuple(x.shape)}"
+            with _CatRecorder() as recorder:
+                output, sizes = check.call(
+                    _conv_output_sizes, model, x, description=where,
+                    hint="the skip you concatenate must have the same height and width as the "
+                    "upsampled map, so use the saved encoder maps in reverse order (the last "
+                    "one saved first); and each decoder block takes the channels of both.")
+            expected = (2, c_out, height, width)
+            if not isinstance(output, torch.Tensor) or tuple(output.shape) != expected:
+                check.fail(f"{where} returned {shape_of(output)}.", f"shape {expected}.",
+                           "the decoder must climb back to the input size (one upsampling per "
+                           "pooling) and end with a 1x1 convolution to out_channels.")
+            check.ok()
+
+            bottom = (height // 2 ** depth, width // 2 ** depth)
+            smallest = min(sizes, key=lambda hw: hw[0] * hw[1]) if sizes else (height, width)
+            if smallest != bottom:
+                check.fail(f"{where}: the smallest feature map inside the network is "
+                           f"{smallest[0]}x{smallest[1]}.",
+                           f"the bottleneck at {bottom[0]}x{bottom[1]}, i.e. the input halved "
+                           f"depth = {depth} times.",
+                           "use one 2x2 max-pool after each of the `depth` encoder blocks, and "
+                           "one upsampling step before each of the `depth` decoder blocks.")
+            check.ok()
+
+            joined = [(shapes, dim) for shapes, dim in recorder.calls if len(shapes) >= 2
+                      and all(len(s) == 4 for s in shapes)]
+            if not joined:
+                check.fail(f"{where}: no torch.cat of feature maps happened in forward.",
+                           "one concatenation per level: the upsampled decoder map joined with "
+                           "the encoder map of the same size, along the channels.",
+                           "keep each encoder block's output in a list on the way down, then on "
+                           "the way up: x = torch.cat([x, skip], dim=1). (Adding them, x + skip, "
+                           "is another design; U-Net concatenates.) Call it as torch.cat(...).")
+            wrong_dims = [dim for _, dim in joined if dim != 1]
+            if wrong_dims:
+                check.fail(f"{where}: feature maps were concatenated along dim={wrong_dims[0]}.",
+                           "dim=1, the channels: (N, C1, H, W) and (N, C2, H, W) give "
+                           "(N, C1 + C2, H, W).", "torch.cat([x, skip], dim=1).")
+            levels = {shapes[0][-2:] for shapes, _ in joined}
+            wanted = [(height // 2 ** level, width // 2 ** level) for level in range(depth)]
+            missing = [hw for hw in wanted if hw not in levels]
+            if missing:
+                check.fail(f"{where}: no skip concatenation at "
+                           + ", ".join(f"{h}x{w}" for h, w in missing) + ".",
+                           "one at every level: " + ", ".join(f"{h}x{w}" for h, w in wanted) + ".",
+                           "each of the `depth` decoder steps upsamples, then concatenates the "
+                           "encoder map of that size.")
+            check.ok()
+
+            if float(output.detach().min()) >= 0:
+                check.fail(f"{where}: no output is negative, as after a sigmoid or a ReLU.",
+                           "raw scores (logits), positive and negative.",
+                           "end with the 1x1 convolution and no sigmoid: "
+                           "nn.BCEWithLogitsLoss applies the sigmoid itself.")
+            check.ok()
+    check.passed()

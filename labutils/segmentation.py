@@ -1,0 +1,131 @@
+"""A segmentation data set made offline from real pictures: glyphs pasted onto photos.
+
+Each image is a crop of a real photo (from :mod:`labutils.photos`) with one real
+handwritten digit (MNIST) or piece of clothing (Fashion-MNIST) painted onto it. The
+glyph is enlarged to a random size, put at a random place and painted in a colour
+that stands out from the photo behind it. Because we paint the glyph ourselves we know
+its mask exactly: a pixel is foreground when the glyph covers at least half of it.
+
+For online users, :func:`pets_to_tensors` turns the Oxford-IIIT Pet trimaps (loaded
+with ``labutils.load_oxford_pets(target_types="segmentation")``) into the same format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+COLOUR_CANDIDATES = 8  # random colours tried per glyph; the one farthest from the photo wins
+
+
+def _as_unit_float(glyphs: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """Glyphs ``(N, H, W)`` (or ``(N, 1, H, W)``), uint8 or float, as floats in [0, 1]."""
+    glyphs = torch.as_tensor(glyphs)
+    if glyphs.dim() == 4:
+        glyphs = glyphs[:, 0]
+    if glyphs.dtype == torch.uint8:
+        return glyphs.float() / 255
+    glyphs = glyphs.float()
+    if glyphs.min() < 0 or glyphs.max() > 1:
+        raise ValueError("glyphs must be uint8 or floats in [0, 1]; load them with "
+                         "normalize=False.")
+    return glyphs
+
+
+def paste_glyphs(glyphs: torch.Tensor | np.ndarray, backgrounds: np.ndarray | torch.Tensor,
+                 glyph_size: tuple[int, int] = (28, 44), threshold: float = 0.5,
+                 seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Paint glyph ``i`` onto background ``i`` and return ``(images, masks)``.
+
+    Args:
+        glyphs: ``(N, h, w)`` grey glyphs (e.g. MNIST digits), uint8 or floats in [0, 1].
+        backgrounds: ``(N, S, S, 3)`` photo crops, floats in [0, 1]
+            (e.g. ``labutils.photos.random_crops(N, S)``).
+        glyph_size: each glyph is resized to a random side length in this range (pixels,
+            both ends included, at most ``S``).
+        threshold: a pixel is foreground when the glyph's ink covers at least this much of it.
+        seed: makes sizes, places and colours reproducible.
+
+    Returns:
+        ``images``: ``(N, 3, S, S)`` floats in [0, 1], ``(1 - ink) * photo + ink * colour``;
+        ``masks``: ``(N, 1, S, S)`` floats, 1.0 on the glyph and 0.0 elsewhere.
+    """
+    glyphs = _as_unit_float(glyphs)
+    photos = torch.as_tensor(np.asarray(backgrounds), dtype=torch.float32)
+    if photos.dim() != 4 or photos.shape[-1] != 3:
+        raise ValueError(f"backgrounds must be (N, S, S, 3), got {tuple(photos.shape)}.")
+    if len(photos) != len(glyphs):
+        raise ValueError(f"{len(glyphs)} glyphs but {len(photos)} backgrounds: "
+                         "give one background per glyph.")
+    photos = photos.permute(0, 3, 1, 2).contiguous()  # (N, 3, S, S)
+    n, _, height, width = photos.shape
+    low, high = glyph_size
+    if not 1 <= low <= high <= min(height, width):
+        raise ValueError(f"glyph_size={glyph_size} must lie between 1 and the image side "
+                         f"{min(height, width)}.")
+
+    generator = torch.Generator().manual_seed(seed)
+    images = torch.empty_like(photos)
+    masks = torch.zeros(n, 1, height, width)
+    for i in range(n):
+        side = int(torch.randint(low, high + 1, (1,), generator=generator))
+        ink = F.interpolate(glyphs[i][None, None], size=(side, side), mode="bilinear",
+                            align_corners=False, antialias=True)[0, 0].clamp(0, 1)
+        top = int(torch.randint(0, height - side + 1, (1,), generator=generator))
+        left = int(torch.randint(0, width - side + 1, (1,), generator=generator))
+        alpha = torch.zeros(height, width)
+        alpha[top:top + side, left:left + side] = ink
+
+        # The colour that differs most from the photo under the glyph.
+        covered = alpha > threshold
+        behind = photos[i][:, covered].mean(dim=1) if covered.any() else photos[i].mean((1, 2))
+        candidates = torch.rand(COLOUR_CANDIDATES, 3, generator=generator)
+        colour = candidates[(candidates - behind).norm(dim=1).argmax()]
+
+        images[i] = (1 - alpha) * photos[i] + alpha * colour[:, None, None]
+        masks[i, 0] = (alpha >= threshold).float()
+    return images, masks
+
+
+def make_segmentation_set(glyphs: torch.Tensor | np.ndarray, size: int = 48, seed: int = 0,
+                          glyph_size: tuple[int, int] = (28, 44)) -> tuple[torch.Tensor,
+                                                                           torch.Tensor]:
+    """Glyphs pasted onto random crops of real photos: ``(images, masks)``.
+
+    One ``size`` x ``size`` photo crop per glyph is drawn with
+    :func:`labutils.photos.random_crops` (reproducible by ``seed``); see
+    :func:`paste_glyphs` for the rest. Use different seeds for training and test sets
+    so that they get different crops.
+    """
+    from .photos import random_crops
+
+    backgrounds = random_crops(len(glyphs), size, seed=seed)
+    return paste_glyphs(glyphs, backgrounds, glyph_size=glyph_size, seed=seed)
+
+
+def pets_to_tensors(dataset: Sequence, image_size: int, limit: int | None = None
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Oxford-IIIT Pet items ``(image tensor, trimap PIL image)`` as ``(images, masks)``.
+
+    ``dataset`` comes from ``labutils.load_oxford_pets(image_size, target_types=
+    "segmentation")``: its images are already resized and centre-cropped to
+    ``image_size``; the trimaps get the same resize and crop here (nearest neighbour, so
+    no new labels appear). Trimap values: 1 pet, 2 background, 3 border; the pet and its
+    border count as foreground. Returns ``(N, 3, s, s)`` images and ``(N, 1, s, s)``
+    float masks (1.0 on the pet).
+    """
+    from torchvision.transforms import CenterCrop, InterpolationMode, PILToTensor, Resize
+
+    resize = Resize(int(image_size * 256 / 224), interpolation=InterpolationMode.NEAREST)
+    crop, to_tensor = CenterCrop(image_size), PILToTensor()
+    count = len(dataset) if limit is None else min(limit, len(dataset))
+    images, masks = [], []
+    for i in range(count):
+        image, trimap = dataset[i]
+        labels = to_tensor(crop(resize(trimap)))  # (1, s, s) uint8 with values 1, 2, 3
+        images.append(image)
+        masks.append((labels != 2).float())
+    return torch.stack(images), torch.stack(masks)

@@ -1,0 +1,127 @@
+"""The check of lab 07 accepts decoders that work and names each typical mistake."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from labutils.checks import CheckFailed, NotImplementedYet
+from labutils.checks.autoencoders import LATENT_SHAPES, check_decoder
+
+
+def fails_with(answer, *phrases):
+    with pytest.raises(CheckFailed) as error:
+        check_decoder(answer)
+    message = str(error.value)
+    for phrase in phrases:
+        assert phrase in message, f"{phrase!r} not in:\n{message}"
+    return message
+
+
+def transposed_decoder(latent_shape, sigmoid=True, out_channels=1, final_size=28):
+    channels, height, width = latent_shape
+    layers = [nn.ConvTranspose2d(channels, 16, kernel_size=(8 - height, 8 - width)),
+              nn.BatchNorm2d(16), nn.ReLU(),
+              nn.ConvTranspose2d(16, 16, 4, stride=2, padding=1), nn.ReLU(),
+              nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1), nn.ReLU(),
+              nn.Conv2d(8, out_channels, 3, padding=1)]
+    if final_size != 28:
+        layers.append(nn.Upsample(size=final_size))
+    if sigmoid:
+        layers.append(nn.Sigmoid())
+    return nn.Sequential(*layers)
+
+
+def upsample_decoder(latent_shape):
+    channels = latent_shape[0]
+    return nn.Sequential(nn.Upsample(size=7), nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(),
+                         nn.Upsample(scale_factor=2), nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),
+                         nn.Upsample(scale_factor=2), nn.Conv2d(16, 1, 3, padding=1),
+                         nn.Sigmoid())
+
+
+@pytest.mark.parametrize("answer", [transposed_decoder, upsample_decoder])
+def test_accepts_working_decoders(answer, capsys):
+    check_decoder(answer)
+    assert f"all {3 * len(LATENT_SHAPES)} checks passed" in capsys.readouterr().out
+
+
+def test_stub():
+    def stub(latent_shape):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedYet):
+        check_decoder(stub)
+
+
+def test_forgot_to_return():
+    def no_return(latent_shape):
+        transposed_decoder(latent_shape)
+
+    fails_with(no_return, "returned NoneType", "forget `return`")
+
+
+def test_flattening_decoder():
+    def flat(latent_shape):
+        c, h, w = latent_shape
+        return nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, 784), nn.Unflatten(1, (1, 28, 28)),
+                             nn.Upsample(size=28), nn.Sigmoid())
+
+    fails_with(flat, "Linear, Flatten or Unflatten", "kernel_size=8 - h")
+
+
+def test_no_upsampling_layer():
+    def convs_only(latent_shape):
+        return nn.Sequential(nn.Conv2d(latent_shape[0], 1, 1, padding=13), nn.Sigmoid())
+
+    fails_with(convs_only, "no nn.ConvTranspose2d and no nn.Upsample")
+
+
+def test_hard_coded_channels():
+    def fixed(latent_shape):
+        return transposed_decoder((16, *latent_shape[1:]))
+
+    fails_with(fixed, "build_decoder((4, 2, 2))", "raised RuntimeError", "take 4 channels")
+
+
+def test_hard_coded_size():
+    def fixed(latent_shape):
+        return transposed_decoder((latent_shape[0], 1, 1))
+
+    fails_with(fixed, "build_decoder((4, 2, 2))", "returned (4, 1, 32, 32)",
+               "Expected shape (4, 1, 28, 28)", "7 -> 14 -> 28")
+
+
+def test_wrong_number_of_channels():
+    fails_with(lambda shape: transposed_decoder(shape, out_channels=3), "returned (4, 3, 28, 28)",
+               "end with 1 channel")
+
+
+def test_wrong_final_size():
+    fails_with(lambda shape: transposed_decoder(shape, final_size=32), "(4, 1, 32, 32)")
+
+
+def test_missing_sigmoid():
+    fails_with(lambda shape: transposed_decoder(shape, sigmoid=False), "returned values from",
+               "nn.Sigmoid()")
+
+
+def test_ignores_its_input():
+    class Constant(nn.Module):
+        def __init__(self, latent_shape):
+            super().__init__()
+            self.grow = nn.Upsample(size=28)
+            self.image = nn.Parameter(torch.zeros(1, 1, 1, 1))
+
+        def forward(self, codes):
+            return torch.sigmoid(self.grow(self.image)).expand(len(codes), 1, 28, 28)
+
+    fails_with(Constant, "same images for different codes")
+
+
+def test_check_leaves_the_random_state_alone():
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    check_decoder(transposed_decoder)
+    assert torch.equal(before, torch.get_rng_state())
