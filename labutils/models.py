@@ -154,7 +154,7 @@ class ResNet(nn.Module):
     Input ``(N, in_channels, H, W)``, output ``(N, num_classes)``.
     """
 
-    def __init__(self, block: type[BasicBlock] | type[Bottleneck], stage_sizes: Sequence[int],
+    def __init__(self, block: type[BasicBlock | Bottleneck], stage_sizes: Sequence[int],
                  widths: Sequence[int] = (64, 128, 256, 512), num_classes: int = 1000,
                  in_channels: int = 3, stem: nn.Module | None = None, avg_down: bool = False,
                  zero_init_residual: bool = False):

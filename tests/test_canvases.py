@@ -98,7 +98,7 @@ def test_load_digit_canvases_keeps_test_digits_apart(monkeypatch, capsys):
 
     monkeypatch.setattr(labutils.data, "load_mnist", lambda normalize=True: (
         FakeMNIST(train_images, labels_train), FakeMNIST(test_images, labels_test)))
-    (X_train, Y_train), (X_val, Y_val), (X_test, Y_test) = canvases.load_digit_canvases(
+    (X_train, _), (X_val, _), (X_test, _) = canvases.load_digit_canvases(
         n_train=40, n_val=10, n_test=15, val_digits=10, jitter=0)
     assert X_train.shape == (40, 1, 56, 56) and X_val.shape[0] == 10 and X_test.shape[0] == 15
     for X, marker in ((X_train, 50), (X_val, 50), (X_test, 200)):

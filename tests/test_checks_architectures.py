@@ -8,8 +8,12 @@ from torch import nn
 
 from labutils import models
 from labutils.checks import CheckFailed, NotImplementedYet
-from labutils.checks.architectures import (check_basic_block, check_batch_norm,
-                                           check_bottleneck, check_resnet)
+from labutils.checks.architectures import (
+    check_basic_block,
+    check_batch_norm,
+    check_bottleneck,
+    check_resnet,
+)
 
 # --------------------------------------------------------------------------- batch norm
 

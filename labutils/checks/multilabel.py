@@ -107,7 +107,7 @@ def check_bce_with_logits(bce_with_logits) -> None:
         z = z.clone().requires_grad_(True)
         loss = check.call(bce_with_logits, z, y.clone(), description=f"bce_with_logits on "
                           f"{label} logits that require a gradient")
-        check.call(lambda: loss.backward(), description="loss.backward()",
+        check.call(loss.backward, description="loss.backward()",
                    hint="build the loss from torch operations only (no .item(), .numpy()).")
         expected_grad = (torch.sigmoid(z.detach()) - y) / y.numel()
         check.that(z.grad is not None and bool(torch.isfinite(z.grad).all()),
@@ -195,12 +195,12 @@ def check_multilabel_metrics(multilabel_metrics) -> None:
                            "is 0.",
                            "divide by the denominator clamped to at least 1 (TP + FP = 0 "
                            "means TP = 0 too), e.g. tp / (tp + fp).clamp(min=1).")
-        if not np.allclose(found["precision"], expected["precision"], atol=TOLERANCE):
-            if np.allclose(found["precision"], expected["recall"], atol=TOLERANCE):
-                check.fail("Your precision is the recall, and the other way round.",
-                           "precision = TP / (TP + FP): of the labels you predicted, how many "
-                           "are right; recall = TP / (TP + FN): of the true labels, how many "
-                           "you found.")
+        if not np.allclose(found["precision"], expected["precision"], atol=TOLERANCE) \
+                and np.allclose(found["precision"], expected["recall"], atol=TOLERANCE):
+            check.fail("Your precision is the recall, and the other way round.",
+                       "precision = TP / (TP + FP): of the labels you predicted, how many "
+                       "are right; recall = TP / (TP + FN): of the true labels, how many "
+                       "you found.")
         for key, formula in (("precision", "TP / (TP + FP)"), ("recall", "TP / (TP + FN)")):
             check.that(np.allclose(found[key], expected[key], atol=TOLERANCE),
                        f"On {description}, metrics['{key}'] is "
