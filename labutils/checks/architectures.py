@@ -517,8 +517,9 @@ def _stage_hint(stage: nn.Module, n_blocks: int, index: int, kind: str) -> str:
                 f"for {n_blocks}.")
     if index == 1:
         return ("the first stage keeps the size: all its blocks have stride 1"
-                + ("; its first block still needs a projection, from 64 to 256 channels."
-                   if kind == "Bottleneck" else "."))
+                + (". With bottlenecks its first block goes from 64 to 256 channels (so it "
+                   "needs a projection), and the blocks after it receive 256 channels, "
+                   "width * block.expansion." if kind == "Bottleneck" else "."))
     return ("the first block of this stage has stride 2 and receives the previous stage's "
             "output channels (width * block.expansion); the others have stride 1 and "
             "in_channels = width * block.expansion.")
