@@ -1,0 +1,107 @@
+"""Canvases of several handwritten digits, for multi-label classification (lab 08).
+
+A canvas is a grey 56x56 image cut into a 2x2 grid of 28x28 cells. Between 1 and 4
+of the cells hold a real MNIST digit, each nudged by a few random pixels so that the
+digits do not always sit in the same places. The label of a canvas is the *set* of
+digits on it, written as a multi-hot vector of 10 zeros and ones: a canvas showing
+3, 7 and 3 again has the target ``[0, 0, 0, 1, 0, 0, 0, 1, 0, 0]``.
+
+The canvases are made from real digits only and are the same on every machine for a
+given seed. Training canvases are built from MNIST's training digits and held-out
+canvases from its test digits, so no handwritten digit is shared between them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+DIGIT_SIZE = 28
+N_CLASSES = 10
+
+
+def make_canvases(images: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray,
+                  n: int, seed: int = 0, grid: int = 2, max_digits: int = 4,
+                  jitter: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` canvases built from the digit ``images`` and their class ``labels``.
+
+    Args:
+        images: digits ``(M, 28, 28)``, either ``uint8`` (0-255) or floats in [0, 1].
+        labels: their classes ``(M,)``, integers 0-9.
+        n: how many canvases to make.
+        seed: the same seed always gives the same canvases.
+        grid: the canvas is ``grid`` x ``grid`` cells of 28x28 pixels.
+        max_digits: each canvas holds between 1 and ``max_digits`` digits (at most one per
+            cell), the number drawn uniformly.
+        jitter: each digit moves by up to this many pixels up/down and left/right (it
+            never leaves the canvas; where two digits overlap the brighter pixel wins).
+
+    Returns:
+        ``(canvases, targets)``: floats ``(n, 1, 28 * grid, 28 * grid)`` in [0, 1] and
+        multi-hot floats ``(n, 10)``.
+    """
+    images = torch.as_tensor(images)
+    labels = torch.as_tensor(labels).long()
+    if images.dim() != 3 or images.shape[1:] != (DIGIT_SIZE, DIGIT_SIZE):
+        raise ValueError(f"images must have shape (M, 28, 28), got {tuple(images.shape)}.")
+    if len(images) != len(labels):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels.")
+    if not 1 <= max_digits <= grid * grid:
+        raise ValueError(f"max_digits must be between 1 and {grid * grid} (one digit per "
+                         f"cell of the {grid}x{grid} grid), got {max_digits}.")
+    digits = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+
+    rng = np.random.default_rng(seed)
+    size = DIGIT_SIZE * grid
+    canvases = torch.zeros(n, 1, size, size)
+    targets = torch.zeros(n, N_CLASSES)
+    for i in range(n):
+        count = rng.integers(1, max_digits + 1)
+        cells = rng.choice(grid * grid, size=count, replace=False)
+        picks = rng.integers(len(digits), size=count)
+        shifts = rng.integers(-jitter, jitter + 1, size=(count, 2))
+        for cell, pick, (dy, dx) in zip(cells, picks, shifts):
+            top = int(np.clip(cell // grid * DIGIT_SIZE + dy, 0, size - DIGIT_SIZE))
+            left = int(np.clip(cell % grid * DIGIT_SIZE + dx, 0, size - DIGIT_SIZE))
+            patch = canvases[i, 0, top:top + DIGIT_SIZE, left:left + DIGIT_SIZE]
+            torch.maximum(patch, digits[pick], out=patch)
+            targets[i, labels[pick]] = 1.0
+    return canvases, targets
+
+
+def load_digit_canvases(n_train: int = 20_000, n_val: int = 2_000, n_test: int = 5_000,
+                        val_digits: int = 1_000, seed: int = 0, **options):
+    """Training, validation and held-out (test) canvases made from real MNIST digits.
+
+    The MNIST training digits are split once: the last ``val_digits`` of them make the
+    validation canvases, the others the training canvases. The test canvases come from
+    the MNIST test digits only. ``options`` go to :func:`make_canvases` (e.g. ``jitter``).
+
+    Returns:
+        ``((X_train, Y_train), (X_val, Y_val), (X_test, Y_test))``: canvases
+        ``(N, 1, 56, 56)`` in [0, 1] and multi-hot targets ``(N, 10)``.
+    """
+    from .data import load_mnist
+
+    train, test = load_mnist(normalize=False)
+    train_images, train_labels = train.data, train.targets
+    n_digits = len(train_images) - val_digits
+    splits = (
+        make_canvases(train_images[:n_digits], train_labels[:n_digits], n_train, seed,
+                      **options),
+        make_canvases(train_images[n_digits:], train_labels[n_digits:], n_val, seed + 1,
+                      **options),
+        make_canvases(test.data, test.targets, n_test, seed + 2, **options),
+    )
+    size = splits[0][0].shape[-1]
+    print(f"Canvases ({size}x{size}, 1-{options.get('max_digits', 4)} digits each): "
+          f"{n_train:,} training from {n_digits:,} MNIST training digits, {n_val:,} validation "
+          f"from the other {val_digits:,}, {n_test:,} held-out from the {len(test.data):,} "
+          "MNIST test digits.")
+    return splits
+
+
+def describe(target: torch.Tensor) -> str:
+    """The digits of a multi-hot ``target`` (10,) as text, e.g. ``"{3, 7}"``."""
+    present = torch.nonzero(torch.as_tensor(target) > 0.5).flatten().tolist()
+    return "{" + ", ".join(str(d) for d in present) + "}"

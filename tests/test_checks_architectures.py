@@ -1,0 +1,411 @@
+"""The checks of lab 04 against right answers and the typical wrong ones."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from labutils import models
+from labutils.checks import CheckFailed, NotImplementedYet
+from labutils.checks.architectures import (
+    check_basic_block,
+    check_batch_norm,
+    check_bottleneck,
+    check_resnet,
+)
+
+# --------------------------------------------------------------------------- batch norm
+
+
+class GoodBatchNorm(nn.Module):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__()
+        self.eps, self.momentum = eps, momentum
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+
+    def stats(self, x):
+        return x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False)
+
+    def update(self, mean, var, n):
+        with torch.no_grad():
+            self.running_mean.mul_(1 - self.momentum).add_(self.momentum * mean)
+            self.running_var.mul_(1 - self.momentum).add_(self.momentum * var * n / (n - 1))
+
+    def normalise(self, x, mean, var):
+        shape = (1, -1, 1, 1)
+        x_hat = (x - mean.view(shape)) / torch.sqrt(var.view(shape) + self.eps)
+        return self.weight.view(shape) * x_hat + self.bias.view(shape)
+
+    def forward(self, x):
+        if self.training:
+            mean, var = self.stats(x)
+            self.update(mean, var, x.numel() / x.shape[1])
+        else:
+            mean, var = self.running_mean, self.running_var
+        return self.normalise(x, mean, var)
+
+
+class UnbiasedVariance(GoodBatchNorm):
+    def stats(self, x):
+        return x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=True)
+
+    def update(self, mean, var, n):
+        super().update(mean, var * (n - 1) / n, n)
+
+
+class EpsOutside(GoodBatchNorm):
+    def normalise(self, x, mean, var):
+        shape = (1, -1, 1, 1)
+        x_hat = (x - mean.view(shape)) / (torch.sqrt(var.view(shape)) + self.eps)
+        return self.weight.view(shape) * x_hat + self.bias.view(shape)
+
+
+class NoEps(GoodBatchNorm):
+    def normalise(self, x, mean, var):
+        shape = (1, -1, 1, 1)
+        x_hat = (x - mean.view(shape)) / torch.sqrt(var.view(shape))
+        return self.weight.view(shape) * x_hat + self.bias.view(shape)
+
+
+class NoAffine(GoodBatchNorm):
+    def normalise(self, x, mean, var):
+        shape = (1, -1, 1, 1)
+        return (x - mean.view(shape)) / torch.sqrt(var.view(shape) + self.eps)
+
+
+class PerImage(GoodBatchNorm):
+    def forward(self, x):
+        mean = x.mean(dim=(2, 3), keepdim=True)
+        var = x.var(dim=(2, 3), unbiased=False, keepdim=True)
+        x_hat = (x - mean) / torch.sqrt(var + self.eps)
+        return self.weight.view(1, -1, 1, 1) * x_hat + self.bias.view(1, -1, 1, 1)
+
+
+class ReversedMomentum(GoodBatchNorm):
+    def update(self, mean, var, n):
+        with torch.no_grad():
+            self.running_mean.mul_(self.momentum).add_((1 - self.momentum) * mean)
+            self.running_var.mul_(self.momentum).add_((1 - self.momentum) * var * n / (n - 1))
+
+
+class BiasedRunningVar(GoodBatchNorm):
+    def update(self, mean, var, n):
+        super().update(mean, var * (n - 1) / n, n)
+
+
+class NoUpdate(GoodBatchNorm):
+    def update(self, mean, var, n):
+        pass
+
+
+class GraphInRunningStats(GoodBatchNorm):
+    def update(self, mean, var, n):
+        self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mean
+        self.running_var = (1 - self.momentum) * self.running_var + self.momentum * var * n / (n - 1)
+
+
+class BatchStatsInEval(GoodBatchNorm):
+    def forward(self, x):
+        mean, var = self.stats(x)
+        if self.training:
+            self.update(mean, var, x.numel() / x.shape[1])
+        return self.normalise(x, mean, var)
+
+
+class UpdatesInEval(GoodBatchNorm):
+    def forward(self, x):
+        mean, var = self.stats(x)
+        self.update(mean, var, x.numel() / x.shape[1])
+        if not self.training:
+            mean, var = self.running_mean, self.running_var
+        return self.normalise(x, mean, var)
+
+
+class StatsAsParameters(GoodBatchNorm):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__(num_features, eps, momentum)
+        del self.running_mean, self.running_var
+        self.running_mean = nn.Parameter(torch.zeros(num_features), requires_grad=False)
+        self.running_var = nn.Parameter(torch.ones(num_features), requires_grad=False)
+        self.extra = nn.Parameter(torch.zeros(num_features))
+
+
+class StatsAsAttributes(GoodBatchNorm):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__(num_features, eps, momentum)
+        del self.running_mean, self.running_var
+        self.running_mean = torch.zeros(num_features)
+        self.running_var = torch.ones(num_features)
+
+
+class NoParameters(GoodBatchNorm):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__(num_features, eps, momentum)
+        del self.weight
+        self.weight = torch.ones(num_features)
+
+
+class DetachedStats(GoodBatchNorm):
+    def stats(self, x):
+        mean, var = super().stats(x)
+        return mean.detach(), var.detach()
+
+
+class Stub(nn.Module):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__()
+        raise NotImplementedError()
+
+
+def test_batch_norm_right_answer_passes(capsys):
+    check_batch_norm(GoodBatchNorm)
+    assert "matches nn.BatchNorm2d to 1e-05 in training and eval mode" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (UnbiasedVariance, "unbiased variance (sum / (n - 1))"),
+    (EpsOutside, "eps is outside the square root"),
+    (NoEps, "does not use the eps it was given (eps=0.1)"),
+    (NoAffine, "without the learnable scale and shift"),
+    (PerImage, "per image and channel, over (H, W) only"),
+    (ReversedMomentum, "the momentum is reversed"),
+    (BiasedRunningVar, "updated with the biased batch variance"),
+    (NoUpdate, "running_mean did not change during a training step"),
+    (GraphInRunningStats, "requires a gradient"),
+    (BatchStatsInEval, "In eval mode your layer still uses the statistics of the batch"),
+    (UpdatesInEval, "changed its running averages in eval mode"),
+    (StatsAsParameters, "the running averages are not learned"),
+    (StatsAsAttributes, "has no buffer called running_mean (it is a plain attribute)"),
+    (NoParameters, "has no nn.Parameter called weight"),
+    (DetachedStats, "The gradient with respect to the input"),
+])
+def test_batch_norm_wrong_answers_are_named(wrong, message):
+    with pytest.raises(CheckFailed) as error:
+        check_batch_norm(wrong)
+    assert message in str(error.value)
+
+
+def test_batch_norm_stub_says_not_done():
+    with pytest.raises(NotImplementedYet):
+        check_batch_norm(Stub)
+
+
+def test_batch_norm_needs_the_class():
+    with pytest.raises(CheckFailed, match="not a class"):
+        check_batch_norm(GoodBatchNorm(3))
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+class BiasedBasicBlock(models.BasicBlock):
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__(in_channels, channels, stride)
+        self.conv1 = nn.Conv2d(in_channels, channels, 3, stride, 1, bias=True)
+
+
+class AlwaysProjectBasicBlock(models.BasicBlock):
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__(in_channels, channels, stride)
+        self.shortcut = nn.Sequential(nn.Conv2d(in_channels, channels, 1, stride, bias=False),
+                                      nn.BatchNorm2d(channels))
+
+
+class NeverProjectBasicBlock(models.BasicBlock):
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__(in_channels, channels, stride)
+        self.shortcut = nn.Identity()
+
+
+class NoSkipBasicBlock(models.BasicBlock):
+    def forward(self, x):
+        return self.relu(self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))))
+
+
+class ReluBeforeAddBasicBlock(models.BasicBlock):
+    def forward(self, x):
+        out = self.relu(self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))))
+        return out + self.shortcut(x)
+
+
+class StrideOnBothBasicBlock(models.BasicBlock):
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__(in_channels, channels, stride)
+        self.conv2 = nn.Conv2d(channels, channels, 3, stride, 1, bias=False)
+
+
+class ProjectionWithoutBatchNorm(models.BasicBlock):
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__(in_channels, channels, stride)
+        if not isinstance(self.shortcut, nn.Identity):
+            self.shortcut = nn.Conv2d(in_channels, channels, 1, stride, bias=False)
+
+
+class NoExpansionBasicBlock(models.BasicBlock):
+    expansion = None
+
+
+class NarrowBottleneck(models.Bottleneck):
+    """Forgets to widen: the last 1x1 conv keeps `channels`."""
+
+    expansion = 4
+
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__(in_channels, channels, stride)
+        self.conv3 = nn.Conv2d(channels, channels, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(channels)
+        self.shortcut = models.shortcut(in_channels, channels, stride)
+
+
+class Projection3x3Bottleneck(models.Bottleneck):
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__(in_channels, channels, stride)
+        if not isinstance(self.shortcut, nn.Identity):
+            out = channels * 4
+            self.shortcut = nn.Sequential(nn.Conv2d(in_channels, out, 3, stride, 1, bias=False),
+                                          nn.BatchNorm2d(out))
+
+
+def test_blocks_right_answers_pass(capsys):
+    check_basic_block(models.BasicBlock)
+    check_bottleneck(models.Bottleneck)
+    out = capsys.readouterr().out
+    assert "BasicBlock: all" in out and "Bottleneck: all" in out
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (BiasedBasicBlock, "use bias=False"),
+    (AlwaysProjectBasicBlock, "its shortcut is the identity"),
+    (NeverProjectBasicBlock, "the shortcut is a 1x1 convolution with that stride"),
+    (NoSkipBasicBlock, "returns zeros: the input is not added back"),
+    (ReluBeforeAddBasicBlock, "the ReLU comes after the addition"),
+    (StrideOnBothBasicBlock, "in the order they ran: (2, 32, 4, 4), (2, 32, 2, 2)"),
+    (ProjectionWithoutBatchNorm, "needs a batch norm after its 1x1 convolution"),
+    (NoExpansionBasicBlock, "BasicBlock.expansion is None"),
+])
+def test_basic_block_wrong_answers_are_named(wrong, message):
+    with pytest.raises(CheckFailed) as error:
+        check_basic_block(wrong)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (NarrowBottleneck, "the last 1x1 convolution widens to it"),
+    (Projection3x3Bottleneck, "a 1x1 convolution, not a 3x3 one"),
+])
+def test_bottleneck_wrong_answers_are_named(wrong, message):
+    with pytest.raises(CheckFailed) as error:
+        check_bottleneck(wrong)
+    assert message in str(error.value)
+
+
+# --------------------------------------------------------------------------- networks
+
+
+class GoodResNet(models.ResNet):
+    def __init__(self, block, stage_sizes, widths=(64, 128, 256, 512), num_classes=1000,
+                 in_channels=3, stem=None):
+        super().__init__(block, stage_sizes, widths, num_classes, in_channels, stem)
+
+
+class StrideInEveryStage(nn.Module):
+    """Forgets that the first stage keeps the size (stride 2 everywhere)."""
+
+    def __init__(self, block, stage_sizes, widths=(64, 128, 256, 512), num_classes=1000,
+                 in_channels=3, stem=None):
+        super().__init__()
+        self.stem = stem if stem is not None else models.imagenet_stem(in_channels, widths[0])
+        stages, channels = [], widths[0]
+        for n, width in zip(stage_sizes, widths):
+            blocks = []
+            for b in range(n):
+                blocks.append(block(channels, width, 2 if b == 0 else 1))
+                channels = width * block.expansion
+            stages.append(nn.Sequential(*blocks))
+        self.stages = nn.Sequential(*stages)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(channels, num_classes))
+
+    def forward(self, x):
+        return self.head(self.stages(self.stem(x)))
+
+
+class ForgetsExpansion(StrideInEveryStage):
+    """Passes `width` (not width * expansion) on as the next block's in_channels."""
+
+    def __init__(self, block, stage_sizes, widths=(64, 128, 256, 512), num_classes=1000,
+                 in_channels=3, stem=None):
+        nn.Module.__init__(self)
+        self.stem = stem if stem is not None else models.imagenet_stem(in_channels, widths[0])
+        stages, channels = [], widths[0]
+        for index, (n, width) in enumerate(zip(stage_sizes, widths)):
+            blocks = []
+            for b in range(n):
+                blocks.append(block(channels, width, 2 if index > 0 and b == 0 else 1))
+                channels = width
+            stages.append(nn.Sequential(*blocks))
+        self.stages = nn.Sequential(*stages)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(channels, num_classes))
+
+
+class OneBlockShort(GoodResNet):
+    def __init__(self, block, stage_sizes, *args, **kwargs):
+        super().__init__(block, [n - (i == 2) for i, n in enumerate(stage_sizes)], *args,
+                         **kwargs)
+
+
+class FlatStages(GoodResNet):
+    """Puts all blocks in one flat list, so there are no stages to compare."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stages = nn.Sequential(*[b for stage in self.stages for b in stage])
+
+
+class IgnoresStem(GoodResNet):
+    def __init__(self, block, stage_sizes, widths=(64, 128, 256, 512), num_classes=1000,
+                 in_channels=3, stem=None):
+        super().__init__(block, stage_sizes, widths, num_classes, in_channels, None)
+
+
+class WideHead(GoodResNet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        features = self.head[-1].in_features
+        classes = self.head[-1].out_features
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(features, 256), nn.ReLU(), nn.Linear(256, classes))
+
+
+class PoolInStage3(GoodResNet):
+    """Same parameters as torchvision's, but stage 3 shrinks the size once more."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(self.stages) > 2:
+            self.stages[2].append(nn.MaxPool2d(2))
+
+
+def test_resnet_right_answer_passes(capsys):
+    check_resnet(GoodResNet, models.BasicBlock, models.Bottleneck)
+    assert "11,689,512 / 21,797,672 / 25,557,032" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (StrideInEveryStage, "stage 1 (torchvision's layer1), which has 152,192"),
+    (ForgetsExpansion, "the difference is in stage 1 (torchvision's layer1)"),
+    (OneBlockShort, "holds 1 blocks, the configuration asks for 2"),
+    (FlatStages, "holds 3 stages"),
+    (IgnoresStem, "did not keep the stem it was given"),
+    (WideHead, "the difference is in the head"),
+    (PoolInStage3, "Stage 3 of ResNet-18 returned shape (2, 256, 2, 2)"),
+])
+def test_resnet_wrong_answers_name_the_stage(wrong, message):
+    with pytest.raises(CheckFailed) as error:
+        check_resnet(wrong, models.BasicBlock, models.Bottleneck)
+    assert message in str(error.value)
