@@ -105,7 +105,8 @@ class NoUpdate(GoodBatchNorm):
 class GraphInRunningStats(GoodBatchNorm):
     def update(self, mean, var, n):
         self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mean
-        self.running_var = (1 - self.momentum) * self.running_var + self.momentum * var * n / (n - 1)
+        unbiased = var * n / (n - 1)
+        self.running_var = (1 - self.momentum) * self.running_var + self.momentum * unbiased
 
 
 class BatchStatsInEval(GoodBatchNorm):

@@ -108,7 +108,8 @@ def _check_bn_parts(check: Check, layer: nn.Module, channels: int, what: str) ->
     """Learnable weight and bias, running statistics as buffers, all with their start values."""
     check.that(isinstance(layer, nn.Module), f"{what} made a {type(layer).__name__}.",
                "an nn.Module.", "class BatchNorm2d(nn.Module), and call super().__init__().")
-    for name, start, role in (("weight", 1.0, "gamma, the scale"), ("bias", 0.0, "beta, the shift")):
+    parts = (("weight", 1.0, "gamma, the scale"), ("bias", 0.0, "beta, the shift"))
+    for name, start, role in parts:
         value = getattr(layer, name, None)
         check.that(isinstance(value, nn.Parameter),
                    f"{what} has no nn.Parameter called {name} "
