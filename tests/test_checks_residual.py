@@ -50,6 +50,9 @@ class ResidualBlock(nn.Module):
         if self.mistake == "all without grad":
             with torch.no_grad():
                 return self.branch(x) + x
+        if self.mistake == "in place":
+            x += self.branch(x)
+            return x
         if self.mistake == "scaled skip":
             return self.branch(x) + 0.5 * x
         return self.branch(x) + x
@@ -135,6 +138,11 @@ def test_branch_unused():
 def test_scaled_skip():
     text = block_message(wrong("scaled skip"))
     assert "returned something other than its input" in text
+
+
+def test_adding_into_the_input_in_place():
+    text = block_message(wrong("in place"))
+    assert "changed its input tensor in place" in text
 
 
 def test_detached_skip():

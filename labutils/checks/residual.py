@@ -98,8 +98,9 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
     seen: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
     hooks = [conv.register_forward_hook(lambda module, inputs, output: seen.append(
         (tuple(inputs[0].shape), tuple(output.shape)))) for conv in convs]
+    x_in = x.clone()
     try:
-        out = block(x)
+        out = block(x_in)
     except Exception:  # reported below, after looking at what the convolutions did
         out = None
     finally:
@@ -112,8 +113,12 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
                    "a convolution that keeps height and width (\"same\" padding).",
                    "use padding = kernel_size // 2 (or padding=\"same\").")
     if out is None:
-        out = check.call(block, x, description=f"{what} applied to a batch of shape "
+        out = check.call(block, x.clone(), description=f"{what} applied to a batch of shape "
                          f"{tuple(x.shape)}")
+    check.that(torch.equal(x_in, x),
+               f"{what} changed its input tensor in place (for example with x += ...).",
+               "forward to leave x as it is and return a new tensor.",
+               "write `return self.branch(x) + x` instead of adding into x.")
     check.that(isinstance(out, torch.Tensor) and out.shape == x.shape,
                f"{what} returned shape {_shape(out)} for an input of shape {tuple(x.shape)}.",
                "the same shape as the input, so that f(x) + x is possible.",
@@ -122,7 +127,7 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
     # -- the branch does something ---------------------------------------------------
     block.eval()
     with torch.no_grad():
-        out = block(x)
+        out = block(x.clone())
     check.that(not torch.allclose(out, x, atol=1e-6),
                f"{what} returned its input unchanged, so the branch f(x) adds nothing.",
                "y = f(x) + x, where f(x) is conv -> activation -> dropout -> batch norm.",
@@ -130,12 +135,12 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
 
     # -- the skip: with the branch's last layer zeroed, f(x) = 0 and y = x --------------
     switched_off = copy.deepcopy(block).eval()
-    last = _last_layer_with_weights(check, switched_off, x, what)
+    last = _last_layer_with_weights(check, switched_off, x.clone(), what)
     with torch.no_grad():
         for parameter in last.parameters():
             parameter.zero_()
     with torch.no_grad():
-        out = switched_off(x)
+        out = switched_off(x.clone())
     off = f"With the weight and bias of its last layer ({type(last).__name__}) set to zero"
     if torch.allclose(out, torch.zeros_like(out), atol=1e-6):
         check.fail(f"{off}, {what} returned zeros instead of its input.\n"
@@ -166,7 +171,9 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
                        "no gradient can flow back.",
                        "an output that autograd connects to the input.",
                        "avoid torch.no_grad(), .detach(), .data and torch.tensor(x) in forward.")
-        out.sum().backward()
+        check.call(out.sum().backward, description=f"Backpropagating through {what} "
+                   f"({label})", hint="in-place changes (x += ..., relu_(...)) can break "
+                   "backpropagation; write new tensors instead.")
         check.that(x_grad.grad is not None,
                    f"{what} ({label}): no gradient reached the input.",
                    "gradients to flow back to x, through the branch and through the skip.",
