@@ -443,21 +443,24 @@ def load_oxford_pets(image_size: int = 224, target_types: str | list[str] = "cat
 def as_tensors(dataset: Dataset, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
     """All of ``dataset`` as two tensors ``(X, y)``: ``X`` is ``(N, C, H, W)``, ``y`` is ``(N,)``.
 
-    MNIST-style datasets loaded by labutils are converted in one vectorised step; any
-    other dataset is read item by item through its transform.
+    MNIST-style datasets loaded by labutils (normalised or not) are converted in one
+    vectorised step; any other dataset is read item by item through its transform.
     """
     base, indices = dataset, None
     if isinstance(dataset, Subset) and not isinstance(dataset.dataset, Subset):
         base, indices = dataset.dataset, torch.as_tensor(dataset.indices)
     transform = getattr(base, "transform", None)
     pixels = getattr(base, "data", None)
-    if isinstance(transform, ToNormalizedTensor) and isinstance(pixels, torch.Tensor) \
-            and pixels.dtype == torch.uint8 and pixels.dim() == 3:
+    if isinstance(transform, (ToNormalizedTensor, transforms.ToTensor)) \
+            and isinstance(pixels, torch.Tensor) and pixels.dtype == torch.uint8 \
+            and pixels.dim() == 3:
         labels = torch.as_tensor(base.targets)
         if indices is not None:
             pixels, labels = pixels[indices], labels[indices]
-        mean, std = _as_tuple(transform.mean)[0], _as_tuple(transform.std)[0]
-        images = (pixels.unsqueeze(1).float() / 255 - mean) / std
+        images = pixels.unsqueeze(1).float() / 255
+        if isinstance(transform, ToNormalizedTensor):
+            mean, std = _as_tuple(transform.mean)[0], _as_tuple(transform.std)[0]
+            images = (images - mean) / std
         return images, labels.long()
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False)
     xs, ys = zip(*[(x, torch.as_tensor(y)) for x, y in loader])

@@ -1,0 +1,305 @@
+"""Checks for lab 03: the residual block, the CNN backbone and the classifier.
+
+``check_residual_block(ResidualBlock)`` builds blocks of several sizes and checks that
+each keeps the shape of its input, really adds the input at the end (switch the branch
+off and the block must become the identity) and lets gradients reach the input.
+``check_cnn_backbone`` and ``check_cnn_classifier`` look at the layers of your models
+and run batches of several sizes through them.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+from .core import Check
+
+# (hidden_dim, kernel_size, input height/width) of the blocks the check builds
+BLOCK_SIZES = [(8, 3, 16), (16, 5, 12), (4, 7, 9), (12, 3, 7)]
+MAX_PARAMETERS = 100_000
+POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.ELU, nn.Mish, nn.Tanh,
+               nn.PReLU, nn.ReLU6, nn.Hardswish, nn.SELU, nn.CELU, nn.Sigmoid)
+
+
+def _layers(model: nn.Module) -> list[nn.Module]:
+    """Every layer (module without children) of ``model``, in the order they were created."""
+    return [m for m in model.modules() if not list(m.children())]
+
+
+def _count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _shape(value) -> str:
+    return str(tuple(value.shape)) if isinstance(value, torch.Tensor) else type(value).__name__
+
+
+def _last_layer_with_weights(check: Check, block: nn.Module, x: torch.Tensor,
+                             what: str) -> nn.Module:
+    """The layer with parameters that runs last in ``block(x)``: the end of the branch."""
+    order: list[nn.Module] = []
+    hooks = [layer.register_forward_hook(lambda module, inputs, output: order.append(module))
+             for layer in _layers(block) if any(True for _ in layer.parameters())]
+    try:
+        with torch.no_grad():
+            check.call(block, x, description=f"{what} applied to a batch of shape "
+                       f"{tuple(x.shape)}")
+    finally:
+        for hook in hooks:
+            hook.remove()
+    check.that(bool(order), f"{what} applied no layer with weights to its input.",
+               "the branch f(x) to hold at least a convolution and a batch norm.",
+               "create the layers in __init__ (self.conv = nn.Conv2d(...)) and use them "
+               "in forward.")
+    return order[-1]
+
+
+def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size: int,
+                 size: int) -> None:
+    what = f"ResidualBlock(hidden_dim={hidden_dim}, kernel_size={kernel_size})"
+    block = check.call(ResidualBlock, hidden_dim=hidden_dim, kernel_size=kernel_size,
+                       description=what)
+    check.that(isinstance(block, nn.Module), f"{what} made a {type(block).__name__}.",
+               "an nn.Module.", "class ResidualBlock(nn.Module), and call super().__init__().")
+    layers = _layers(block)
+
+    # -- the layers of the branch ----------------------------------------------------
+    convs = [layer for layer in layers if isinstance(layer, nn.Conv2d)]
+    check.that(bool(convs), f"{what} holds no nn.Conv2d.",
+               "a convolution in the branch f(x).",
+               "nn.Conv2d(hidden_dim, hidden_dim, kernel_size, padding=kernel_size // 2).")
+    for conv in convs:
+        check.that(conv.kernel_size == (kernel_size, kernel_size),
+                   f"{what} holds a convolution with kernel_size={conv.kernel_size}.",
+                   f"kernel_size=({kernel_size}, {kernel_size}), taken from the argument.",
+                   "pass the kernel_size argument on to nn.Conv2d.")
+        check.that(conv.in_channels == hidden_dim and conv.out_channels == hidden_dim,
+                   f"{what} holds nn.Conv2d({conv.in_channels}, {conv.out_channels}, ...).",
+                   f"nn.Conv2d({hidden_dim}, {hidden_dim}, ...): the skip adds x to f(x), so "
+                   "f must keep the number of channels.",
+                   "use hidden_dim for both in_channels and out_channels.")
+    norms = [layer for layer in layers if isinstance(layer, nn.BatchNorm2d)]
+    check.that(bool(norms), f"{what} holds no nn.BatchNorm2d.",
+               f"a batch norm at the end of the branch: nn.BatchNorm2d({hidden_dim}).")
+    check.that(any(isinstance(layer, (nn.Dropout, nn.Dropout2d)) for layer in layers),
+               f"{what} holds no dropout layer.",
+               "nn.Dropout (or nn.Dropout2d) between the activation and the batch norm.")
+    check.that(any(isinstance(layer, ACTIVATIONS) for layer in layers),
+               f"{what} holds no activation layer.",
+               "an activation such as nn.ReLU() after the convolution.",
+               "make it a layer in __init__ (self.act = nn.ReLU()) so that it shows up.")
+
+    # -- shape -----------------------------------------------------------------------
+    x = torch.randn(2, hidden_dim, size, size)
+    block.train()
+    seen: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    hooks = [conv.register_forward_hook(lambda module, inputs, output: seen.append(
+        (tuple(inputs[0].shape), tuple(output.shape)))) for conv in convs]
+    x_in = x.clone()
+    try:
+        out = block(x_in)
+    except Exception:  # reported below, after looking at what the convolutions did
+        out = None
+    finally:
+        for hook in hooks:
+            hook.remove()
+    for before, after in seen:
+        check.that(before[2:] == after[2:],
+                   f"In {what}, the convolution turns a batch of shape {before} into {after}, "
+                   "so f(x) and x have different shapes and f(x) + x is impossible.",
+                   "a convolution that keeps height and width (\"same\" padding).",
+                   "use padding = kernel_size // 2 (or padding=\"same\").")
+    if out is None:
+        out = check.call(block, x.clone(), description=f"{what} applied to a batch of shape "
+                         f"{tuple(x.shape)}")
+    check.that(torch.equal(x_in, x),
+               f"{what} changed its input tensor in place (for example with x += ...).",
+               "forward to leave x as it is and return a new tensor.",
+               "write `return self.branch(x) + x` instead of adding into x.")
+    check.that(isinstance(out, torch.Tensor) and out.shape == x.shape,
+               f"{what} returned shape {_shape(out)} for an input of shape {tuple(x.shape)}.",
+               "the same shape as the input, so that f(x) + x is possible.",
+               "return the sum branch + x, with a branch that keeps the shape.")
+
+    # -- the branch does something ---------------------------------------------------
+    block.eval()
+    with torch.no_grad():
+        out = block(x.clone())
+    check.that(not torch.allclose(out, x, atol=1e-6),
+               f"{what} returned its input unchanged, so the branch f(x) adds nothing.",
+               "y = f(x) + x, where f(x) is conv -> activation -> dropout -> batch norm.",
+               "forward should compute the branch and return branch + x.")
+
+    # -- the skip: with the branch's last layer zeroed, f(x) = 0 and y = x --------------
+    switched_off = copy.deepcopy(block).eval()
+    last = _last_layer_with_weights(check, switched_off, x.clone(), what)
+    with torch.no_grad():
+        for parameter in last.parameters():
+            parameter.zero_()
+    with torch.no_grad():
+        out = switched_off(x.clone())
+    off = f"With the weight and bias of its last layer ({type(last).__name__}) set to zero"
+    if torch.allclose(out, torch.zeros_like(out), atol=1e-6):
+        check.fail(f"{off}, {what} returned zeros instead of its input.\n"
+                   "So the input is not added at the end: there is no skip connection.",
+                   "y = f(x) + x: with f(x) = 0 the block must return x itself.",
+                   "keep the input and add it last: `return self.branch(x) + x` "
+                   "(apply nothing after the sum).")
+    if torch.allclose(out, torch.relu(x), atol=1e-6):
+        check.fail(f"{off}, {what} returned relu(x) instead of x: an activation comes "
+                   "after the sum.",
+                   "y = f(x) + x exactly, with nothing applied after the addition.",
+                   "move the activation inside the branch, before dropout and batch norm.")
+    worst = (out - x).abs().max().item()
+    check.that(worst < 1e-5,
+               f"{off}, {what} returned something other than its input (differences up to "
+               f"{worst:.3g}).",
+               "y = f(x) + x: with f(x) = 0 the block must return x itself.",
+               "add the unchanged input x to the branch's output, as the very last step.")
+
+    # -- gradients reach the input, through the skip too ---------------------------------
+    modes = [(block.train(), "in training mode"),
+             (switched_off, "with the branch switched off (last layer zeroed)")]
+    for model, label in modes:
+        x_grad = x.clone().requires_grad_(True)
+        out = check.call(model, x_grad, description=f"{what} applied to a batch")
+        if not out.requires_grad:
+            check.fail(f"{what} ({label}) returned a tensor that is cut off from the input: "
+                       "no gradient can flow back.",
+                       "an output that autograd connects to the input.",
+                       "avoid torch.no_grad(), .detach(), .data and torch.tensor(x) in forward.")
+        check.call(out.sum().backward, description=f"Backpropagating through {what} "
+                   f"({label})", hint="in-place changes (x += ..., relu_(...)) can break "
+                   "backpropagation; write new tensors instead.")
+        check.that(x_grad.grad is not None,
+                   f"{what} ({label}): no gradient reached the input.",
+                   "gradients to flow back to x, through the branch and through the skip.",
+                   "avoid .detach(), .data and torch.tensor(x) in forward.")
+        if label.startswith("with"):
+            ones = torch.ones_like(x_grad.grad)
+            check.that(torch.allclose(x_grad.grad, ones, atol=1e-5),
+                       f"{what} ({label}): the gradient of sum(y) with respect to x is not 1 "
+                       "everywhere (largest difference "
+                       f"{(x_grad.grad - ones).abs().max().item():.3g}), so the skip does not "
+                       "carry gradients back.",
+                       "dy/dx = 1 through the skip: y = f(x) + x.",
+                       "add x itself, not x.detach() or a copy of its values.")
+        else:
+            check.that(bool(x_grad.grad.abs().sum() > 0),
+                       f"{what} ({label}): the gradient reaching the input is zero everywhere.",
+                       "a non-zero gradient with respect to x.")
+            frozen = [type(layer).__name__ for layer in layers
+                      if any(p.grad is None for p in layer.parameters())]
+            check.that(not frozen,
+                       f"{what} ({label}): the weights of {', '.join(frozen)} got no gradient, "
+                       "so the branch cannot learn.",
+                       "every layer of the branch to receive gradients.",
+                       "compute the branch normally: no torch.no_grad() and no .detach().")
+
+
+def check_residual_block(ResidualBlock: type) -> None:
+    """Build ``ResidualBlock`` at several sizes: shape kept, skip present, gradients flow."""
+    check = Check("ResidualBlock")
+    check.is_class(ResidualBlock, "ResidualBlock")
+    torch.manual_seed(0)
+    for hidden_dim, kernel_size, size in BLOCK_SIZES:
+        _check_block(check, ResidualBlock, hidden_dim, kernel_size, size)
+    check.passed(f"shape, skip and gradients checked for {len(BLOCK_SIZES)} sizes "
+                 f"({check.count} checks passed).")
+
+
+def check_cnn_backbone(CNNBackBone: type, ResidualBlock: type) -> None:
+    """``CNNBackBone()``: >= 3 convolutions, residual blocks, pooling; returns feature maps."""
+    check = Check("CNNBackBone")
+    check.is_class(CNNBackBone, "CNNBackBone")
+    torch.manual_seed(0)
+    backbone = check.call(CNNBackBone, description="CNNBackBone()")
+    check.that(isinstance(backbone, nn.Module), f"CNNBackBone() made a "
+               f"{type(backbone).__name__}.", "an nn.Module.")
+    layers = _layers(backbone)
+    n_convs = sum(isinstance(layer, nn.Conv2d) for layer in layers)
+    check.that(n_convs >= 3, f"CNNBackBone() holds {n_convs} convolutions (counting those "
+               "inside residual blocks).", "at least 3.",
+               "stack a first convolution and two or more residual blocks.")
+    n_blocks = sum(isinstance(m, ResidualBlock) for m in backbone.modules())
+    check.that(n_blocks >= 1, "CNNBackBone() holds no ResidualBlock.",
+               "at least one ResidualBlock, the class you wrote above.",
+               "use ResidualBlock(hidden_dim, kernel_size) inside the backbone.")
+    pools = [layer for layer in layers if isinstance(layer, POOLS)]
+    check.that(bool(pools), "CNNBackBone() holds no pooling layer.",
+               "nn.MaxPool2d (or nn.AvgPool2d / nn.AdaptiveAvgPool2d) to shrink the maps.",
+               "pooling between the blocks makes later layers cheaper and see more.")
+    backbone.eval()
+    x = torch.randn(4, 1, 28, 28)
+    out = check.call(backbone, x, description="CNNBackBone() applied to a batch of shape "
+                     "(4, 1, 28, 28)")
+    check.that(isinstance(out, torch.Tensor) and out.dim() == 4 and out.shape[0] == 4,
+               f"CNNBackBone() turned a batch of shape (4, 1, 28, 28) into {_shape(out)}.",
+               "feature maps of shape (4, C, H, W).",
+               "the backbone stops at feature maps; flattening belongs to the classifier.")
+    check.that(out.shape[2] * out.shape[3] < 28 * 28,
+               f"CNNBackBone() keeps the full 28x28 resolution: {tuple(out.shape)}.",
+               "smaller maps: the pooling layers must be used in forward.")
+    check.passed(f"{n_convs} convolutions, {n_blocks} residual blocks, {len(pools)} pooling "
+                 f"layers; features of shape {tuple(out.shape)} for a batch of 4.")
+
+
+def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
+    """``CNNClassifier()``: a backbone plus a head, logits ``(N, 10)`` for any ``N``,
+    fewer than 100,000 parameters."""
+    check = Check("CNNClassifier")
+    check.is_class(CNNClassifier, "CNNClassifier")
+    torch.manual_seed(0)
+    model = check.call(CNNClassifier, description="CNNClassifier()")
+    check.that(isinstance(model, nn.Module), f"CNNClassifier() made a "
+               f"{type(model).__name__}.", "an nn.Module.")
+    check.that(any(isinstance(m, CNNBackBone) for m in model.modules()),
+               "CNNClassifier() holds no CNNBackBone.",
+               "the backbone you wrote above, followed by a small head.",
+               "self.backbone = CNNBackBone() in __init__.")
+    n_parameters = _count_parameters(model)
+    check.that(n_parameters < MAX_PARAMETERS,
+               f"CNNClassifier() has {n_parameters:,} trainable parameters.",
+               f"fewer than {MAX_PARAMETERS:,}.",
+               "global average pooling (nn.AdaptiveAvgPool2d(1)) before the linear layer "
+               "keeps the head tiny; big linear layers on flattened maps cost the most.")
+    model.eval()
+    with torch.no_grad():
+        batch = torch.randn(5, 1, 28, 28)
+        for n in (1, 5, 64):
+            x = batch if n == 5 else torch.randn(n, 1, 28, 28)
+            out = check.call(model, x, description=f"CNNClassifier() applied to a batch of "
+                             f"shape {tuple(x.shape)}",
+                             hint="flatten with x.flatten(1) or nn.Flatten(), which keep "
+                             "the batch dimension whatever its size.")
+            check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (n, 10),
+                       f"CNNClassifier() turned a batch of shape {tuple(x.shape)} into "
+                       f"{_shape(out)}.", f"logits of shape ({n}, 10).",
+                       "flatten with x.flatten(1) or nn.Flatten(); never write the batch "
+                       "size into view(...) or reshape(...).")
+        together = model(batch)
+        alone = torch.cat([model(batch[i:i + 1]) for i in range(len(batch))])
+    worst = (together - alone).abs().max().item()
+    check.that(worst < 1e-4,
+               f"In eval mode, CNNClassifier() gives an image different scores when it comes "
+               f"with others than when it comes alone (differences up to {worst:.3g}).",
+               "each image's scores to depend on that image only.",
+               "a reshape that mixes images of the batch, e.g. view(-1, k) with the wrong k; "
+               "use x.flatten(1).")
+    row_sums = together.sum(dim=1)
+    probabilities = bool((together >= 0).all()
+                         and torch.allclose(row_sums, torch.ones_like(row_sums), atol=1e-4))
+    check.that(not probabilities,
+               "CNNClassifier() returns probabilities (each row is positive and sums to 1).",
+               "raw scores (logits): nn.CrossEntropyLoss applies the softmax itself.",
+               "remove the softmax at the end of forward.")
+    model.train()
+    out = check.call(model, torch.randn(2, 1, 28, 28), description="CNNClassifier() in "
+                     "training mode applied to a batch of shape (2, 1, 28, 28)")
+    check.that(tuple(out.shape) == (2, 10), f"In training mode, CNNClassifier() returned "
+               f"{_shape(out)} for a batch of 2.", "logits of shape (2, 10).")
+    check.passed(f"{n_parameters:,} parameters (< {MAX_PARAMETERS:,}); logits (N, 10) for "
+                 "batches of 1, 5 and 64.")

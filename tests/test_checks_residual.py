@@ -1,0 +1,334 @@
+"""The lab-03 checks against the right answers and against each typical wrong answer."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from labutils.checks import CheckFailed, NotImplementedYet
+from labutils.checks.residual import (
+    check_cnn_backbone,
+    check_cnn_classifier,
+    check_residual_block,
+)
+
+
+class ResidualBlock(nn.Module):
+    """The right answer, with switches that turn it into typical wrong answers."""
+
+    mistake = None
+
+    def __init__(self, hidden_dim: int = 64, kernel_size: int = 5):
+        super().__init__()
+        padding = 0 if self.mistake == "no padding" else kernel_size // 2
+        kernel = 3 if self.mistake == "fixed kernel" else kernel_size
+        if self.mistake == "fixed kernel":
+            padding = 1
+        out_channels = 2 * hidden_dim if self.mistake == "double channels" else hidden_dim
+        self.conv = nn.Conv2d(hidden_dim, out_channels, kernel, padding=padding)
+        self.act = nn.ReLU()
+        self.drop = nn.Identity() if self.mistake == "no dropout" else nn.Dropout(0.1)
+        self.norm = nn.Identity() if self.mistake == "no norm" else nn.BatchNorm2d(out_channels)
+
+    def branch(self, x):
+        return self.norm(self.drop(self.act(self.conv(x))))
+
+    def forward(self, x):
+        if self.mistake == "no skip":
+            return self.branch(x)
+        if self.mistake == "relu after sum":
+            return torch.relu(self.branch(x) + x)
+        if self.mistake == "identity only":
+            return x + 0 * x
+        if self.mistake == "detached skip":
+            return self.branch(x) + x.detach()
+        if self.mistake == "branch without grad":
+            with torch.no_grad():
+                f = self.branch(x)
+            return f + x
+        if self.mistake == "all without grad":
+            with torch.no_grad():
+                return self.branch(x) + x
+        if self.mistake == "in place":
+            x += self.branch(x)
+            return x
+        if self.mistake == "scaled skip":
+            return self.branch(x) + 0.5 * x
+        return self.branch(x) + x
+
+
+def wrong(mistake: str) -> type:
+    return type(f"ResidualBlock_{mistake.replace(' ', '_')}", (ResidualBlock,),
+                {"mistake": mistake})
+
+
+def block_message(cls) -> str:
+    with pytest.raises(CheckFailed) as caught:
+        check_residual_block(cls)
+    return str(caught.value)
+
+
+def test_right_block_passes(capsys):
+    check_residual_block(ResidualBlock)
+    assert "ResidualBlock: shape, skip and gradients checked for 4 sizes" in \
+        capsys.readouterr().out
+
+
+def test_block_with_same_padding_string_passes(capsys):
+    class Same(ResidualBlock):
+        def __init__(self, hidden_dim=64, kernel_size=5):
+            super().__init__(hidden_dim, kernel_size)
+            self.conv = nn.Conv2d(hidden_dim, hidden_dim, kernel_size, padding="same")
+    check_residual_block(Same)
+    assert "4 sizes" in capsys.readouterr().out
+
+
+def test_block_stub_is_not_done():
+    class Stub(nn.Module):
+        def __init__(self, hidden_dim=64, kernel_size=5):
+            super().__init__()
+            raise NotImplementedError()
+    with pytest.raises(NotImplementedYet, match="not done yet"):
+        check_residual_block(Stub)
+
+
+def test_block_instance_instead_of_class():
+    text = block_message(ResidualBlock(8, 3))
+    assert "not a class" in text
+
+
+def test_no_padding_changes_the_shape():
+    text = block_message(wrong("no padding"))
+    assert "the convolution turns a batch of shape (2, 8, 16, 16) into (2, 8, 14, 14)" in text
+    assert "padding = kernel_size // 2" in text
+
+
+def test_kernel_size_ignored():
+    text = block_message(wrong("fixed kernel"))
+    assert "kernel_size=(3, 3)" in text and "Expected kernel_size=(5, 5)" in text
+
+
+def test_channels_changed():
+    text = block_message(wrong("double channels"))
+    assert "nn.Conv2d(8, 16, ...)" in text
+
+
+def test_missing_batch_norm_and_dropout():
+    assert "holds no nn.BatchNorm2d" in block_message(wrong("no norm"))
+    assert "holds no dropout layer" in block_message(wrong("no dropout"))
+
+
+def test_no_skip():
+    text = block_message(wrong("no skip"))
+    assert "returned zeros instead of its input" in text
+    assert "there is no skip connection" in text
+
+
+def test_activation_after_the_sum():
+    text = block_message(wrong("relu after sum"))
+    assert "returned relu(x) instead of x" in text
+
+
+def test_branch_unused():
+    text = block_message(wrong("identity only"))
+    assert "returned its input unchanged" in text
+
+
+def test_scaled_skip():
+    text = block_message(wrong("scaled skip"))
+    assert "returned something other than its input" in text
+
+
+def test_adding_into_the_input_in_place():
+    text = block_message(wrong("in place"))
+    assert "changed its input tensor in place" in text
+
+
+def test_detached_skip():
+    text = block_message(wrong("detached skip"))
+    assert "the skip does not carry gradients back" in text
+
+
+def test_branch_without_gradients():
+    text = block_message(wrong("branch without grad"))
+    assert "got no gradient, so the branch cannot learn" in text
+
+
+def test_output_cut_from_the_graph():
+    text = block_message(wrong("all without grad"))
+    assert "cut off from the input" in text
+
+
+def test_crash_inside_forward():
+    class Crashes(ResidualBlock):
+        def forward(self, x):
+            return self.branch(x) + x[:, :1, :3]
+    text = block_message(Crashes)
+    assert "raised RuntimeError" in text
+
+
+# --------------------------------------------------------------------------- backbone
+
+
+class CNNBackBone(nn.Module):
+    def __init__(self, in_channels: int = 1, hidden_dim: int = 16):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Conv2d(in_channels, hidden_dim, 3, padding=1), nn.BatchNorm2d(hidden_dim),
+            nn.ReLU(), nn.MaxPool2d(2),
+            ResidualBlock(hidden_dim, 3), nn.MaxPool2d(2),
+            ResidualBlock(hidden_dim, 3))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class CNNClassifier(nn.Module):
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+        self.backbone = CNNBackBone()
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+
+def backbone_message(cls) -> str:
+    with pytest.raises(CheckFailed) as caught:
+        check_cnn_backbone(cls, ResidualBlock)
+    return str(caught.value)
+
+
+def classifier_message(cls) -> str:
+    with pytest.raises(CheckFailed) as caught:
+        check_cnn_classifier(cls, CNNBackBone)
+    return str(caught.value)
+
+
+def test_right_backbone_passes(capsys):
+    check_cnn_backbone(CNNBackBone, ResidualBlock)
+    out = capsys.readouterr().out
+    assert "CNNBackBone: 3 convolutions, 2 residual blocks, 2 pooling layers" in out
+    assert "(4, 16, 7, 7)" in out
+
+
+def test_backbone_with_too_few_convolutions():
+    class Shallow(CNNBackBone):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.MaxPool2d(2),
+                                        ResidualBlock(8, 3))
+    assert "holds 2 convolutions" in backbone_message(Shallow)
+
+
+def test_backbone_without_residual_blocks():
+    class Plain(CNNBackBone):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(*[nn.Conv2d(1 if i == 0 else 8, 8, 3, padding=1)
+                                          for i in range(3)], nn.MaxPool2d(2))
+    assert "holds no ResidualBlock" in backbone_message(Plain)
+
+
+def test_backbone_without_pooling():
+    class NoPool(CNNBackBone):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), ResidualBlock(8, 3),
+                                        ResidualBlock(8, 3))
+    assert "holds no pooling layer" in backbone_message(NoPool)
+
+
+def test_backbone_pooling_never_used():
+    class Unused(CNNBackBone):
+        def __init__(self):
+            super().__init__()
+            self.pool = nn.MaxPool2d(2)
+            self.layers = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), ResidualBlock(8, 3),
+                                        ResidualBlock(8, 3))
+    assert "keeps the full 28x28 resolution" in backbone_message(Unused)
+
+
+def test_backbone_that_flattens():
+    class Flat(CNNBackBone):
+        def forward(self, x):
+            return self.layers(x).flatten(1)
+    text = backbone_message(Flat)
+    assert "into (4, 784)" in text and "flattening belongs to the classifier" in text
+
+
+def test_backbone_stub():
+    class Stub(nn.Module):
+        def __init__(self):
+            super().__init__()
+            raise NotImplementedError()
+    with pytest.raises(NotImplementedYet):
+        check_cnn_backbone(Stub, ResidualBlock)
+
+
+# --------------------------------------------------------------------------- classifier
+
+
+def test_right_classifier_passes(capsys):
+    check_cnn_classifier(CNNClassifier, CNNBackBone)
+    assert "CNNClassifier: " in capsys.readouterr().out
+
+
+def test_classifier_too_big():
+    class Big(CNNClassifier):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(16 * 49, 128), nn.ReLU(),
+                                      nn.Linear(128, 10))
+    text = classifier_message(Big)
+    assert "trainable parameters" in text and "fewer than 100,000" in text
+
+
+def test_classifier_with_fixed_batch_size():
+    class Fixed(CNNClassifier):
+        def forward(self, x):
+            features = self.backbone(x).mean(dim=(2, 3))
+            return self.head[2](features.view(64, -1))
+    text = classifier_message(Fixed)
+    assert "batch of shape (1, 1, 28, 28) raised RuntimeError" in text
+    assert "x.flatten(1)" in text
+
+
+def test_classifier_that_mixes_the_batch():
+    class Mixed(CNNClassifier):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(16, 10)
+
+        def forward(self, x):
+            features = self.backbone(x)  # (N, 16, 7, 7)
+            pooled = features.reshape(-1, 16, 49).mean(dim=2)
+            return self.head(pooled - pooled.mean(dim=0, keepdim=True))
+    assert "different scores when it comes with others" in classifier_message(Mixed)
+
+
+def test_classifier_with_softmax():
+    class Softmax(CNNClassifier):
+        def forward(self, x):
+            return torch.softmax(super().forward(x), dim=1)
+    assert "returns probabilities" in classifier_message(Softmax)
+
+
+def test_classifier_without_the_backbone():
+    class Alone(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+
+        def forward(self, x):
+            return self.net(x)
+    assert "holds no CNNBackBone" in classifier_message(Alone)
+
+
+def test_classifier_wrong_number_of_classes():
+    class Five(CNNClassifier):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 5))
+    assert "Expected logits of shape (1, 10)" in classifier_message(Five)
