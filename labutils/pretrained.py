@@ -17,6 +17,7 @@ EfficientNet-Lite0 wants pixels scaled to about [-1, 1] (:data:`LITE0_STATS`). U
 
 from __future__ import annotations
 
+import pickle
 import socket
 import threading
 from collections.abc import Sequence
@@ -140,7 +141,7 @@ def load_resnet18(timeout: float = 5.0,
             # The file name ends in the first digits of its SHA-256: the download is checked.
             torch.hub.download_url_to_file(weights.url, str(path), progress=False,
                                            hash_prefix=path.stem.rsplit("-", 1)[-1])
-        except Exception as error:  # network down half-way, disk full, ...
+        except (OSError, RuntimeError) as error:  # network down half-way, bad hash, disk full
             path.unlink(missing_ok=True)
             return None, f"Skipped ResNet-18: downloading its weights failed ({error})."
         finally:
@@ -149,7 +150,7 @@ def load_resnet18(timeout: float = 5.0,
     model = resnet18()
     try:
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    except Exception as error:
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as error:
         return None, (f"Skipped ResNet-18: the weights file {path} could not be read "
                       f"({type(error).__name__}); delete it to download it again.")
     return model.eval(), f"ResNet-18 ImageNet weights from {source}."

@@ -166,6 +166,7 @@ def test_head_not_replaced(function):
     assert "model._fc is still the original ImageNet head" in message
     assert "out_features=1000" in message
     assert "Hint: read the old head with getattr(model, head_name)" in message
+    assert message.endswith("so that the same code works for any network.")
 
 
 def test_a_head_name_written_into_the_code():
@@ -303,7 +304,8 @@ def test_swapped_learning_rates():
 
 def test_parameters_left_out():
     message = optimizer_failure(convolutions_only)
-    assert "are in no parameter group of the optimizer: _bn0.weight" in message
+    assert "leaves 98 of the model's 149 parameter tensors out of every group: _bn0.weight" \
+        in message
     assert "or it is never updated" in message
 
 

@@ -18,7 +18,7 @@ from .core import Check
 
 HEAD_HINT = ("read the old head with getattr(model, head_name) and put the new one in its "
              "place with setattr(model, head_name, new_head), so that the same code works "
-             "for any network")
+             "for any network.")
 
 
 def _networks() -> list[tuple[str, Callable[[], nn.Module], str]]:
@@ -180,8 +180,8 @@ def check_fine_tuning_optimizer(fine_tuning_optimizer: Callable) -> None:
         named = list(model.named_parameters())
         absent = [name for name, p in named if id(p) not in rate]
         check.that(not absent,
-                   f"{len(absent)} of the model's {len(named)} parameter tensors are in no "
-                   f"parameter group of the optimizer: {_examples(absent)}.",
+                   f"The optimizer returned by {call} leaves {len(absent)} of the model's "
+                   f"{len(named)} parameter tensors out of every group: {_examples(absent)}.",
                    "every parameter in one of the two groups, or it is never updated.",
                    "make one group of the head's parameters and one of all the others.")
 
