@@ -1,11 +1,12 @@
 """Run every solution notebook once, as CI does, and compare its time with its budget.
 
-Run: python benchmarks/notebooks.py [NN ...]   (default: every lab)
+Run: python benchmarks/notebooks.py [--keep DIR] [NN ...]   (default: every lab)
 
 Each notebook is executed top to bottom in a fresh kernel started in its own folder
 (what nbval and "Restart & Run All" do). The budget comes from the notebook's own
 metadata (``labutils.cpu_budget_s``). The table is printed and written to
-benchmarks/RESULTS.md together with the date and the machine.
+benchmarks/RESULTS.md together with the date and the machine. With ``--keep DIR`` the
+executed notebooks (with their outputs) are saved in DIR, to read the figures they printed.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def first_line(cell: nbformat.NotebookNode) -> str:
     return (line[:40] + "...") if len(line) > 43 else line
 
 
-def run(path: Path) -> dict:
+def run(path: Path, keep: Path | None = None) -> dict:
     nb = nbformat.read(path, as_version=4)
     meta = nb.metadata["labutils"]
     client = NotebookClient(nb, timeout=1800, kernel_name="python3",
@@ -46,6 +47,9 @@ def run(path: Path) -> dict:
     start = time.perf_counter()
     client.execute()
     wall = time.perf_counter() - start
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, keep / path.name)
     code = [(i, c) for i, c in enumerate(c for c in nb.cells if c["cell_type"] == "code")]
     slowest = sorted(code, key=lambda pair: -cell_seconds(pair[1]))[:3]
     return {
@@ -70,13 +74,18 @@ def table(rows: list[dict]) -> str:
 
 
 def main(selected: list[str]) -> int:
+    keep = None
+    if "--keep" in selected:
+        where = selected.index("--keep")
+        keep = Path(selected[where + 1])
+        selected = selected[:where] + selected[where + 2:]
     paths = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
     if selected:
         paths = [p for p in paths if p.name[:2] in selected]
     rows = []
     for path in paths:
         print(f"running {path.name} ...", flush=True)
-        rows.append(run(path))
+        rows.append(run(path, keep))
         print(f"  {rows[-1]['wall']:.1f} s of {rows[-1]['budget']:.0f} s", flush=True)
     text = table(rows)
     print("\n" + text)
