@@ -82,3 +82,15 @@ def test_jupyter_shows_the_message_and_the_students_line_but_no_labutils_traceba
     assert "area(2, 3) raised NameError: name 'hh' is not defined" in text
     assert "Where it happened in your code:" in text and "return w * hh" in text
     assert "Traceback" not in text and "core.py" not in text
+
+
+def test_own_random_state_seeds_inside_and_restores_outside():
+    from labutils.checks.core import own_random_state
+
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    with own_random_state(seed=0):
+        inside = torch.rand(3)
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.manual_seed(0)
+    assert torch.equal(inside, torch.rand(3))

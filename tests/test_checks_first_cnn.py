@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 from torch import nn
 
 from labutils.checks import CheckFailed, NotImplementedYet
@@ -191,3 +192,10 @@ def test_crash_in_forward_is_reported_as_a_message():
         return Broken(right(*args, **kwargs))
     text = message(broken)
     assert "applied to a batch of shape (2, 1, 28, 28) raised RuntimeError" in text
+
+
+def test_check_leaves_the_notebooks_random_numbers_alone(capsys):
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    check_vgg_block(right)
+    assert torch.equal(torch.get_rng_state(), before)

@@ -332,3 +332,12 @@ def test_classifier_wrong_number_of_classes():
             super().__init__()
             self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 5))
     assert "Expected logits of shape (1, 10)" in classifier_message(Five)
+
+
+def test_checks_leave_the_notebooks_random_numbers_alone(capsys):
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    check_residual_block(ResidualBlock)
+    check_cnn_backbone(CNNBackBone, ResidualBlock)
+    check_cnn_classifier(CNNClassifier, CNNBackBone)
+    assert torch.equal(torch.get_rng_state(), before)

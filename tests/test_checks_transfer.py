@@ -319,3 +319,10 @@ def test_no_optimizer_returned():
     message = optimizer_failure(no_optimizer)
     assert "returned None" in message
     assert "return optimizer" in message
+
+
+def test_checks_leave_the_notebooks_random_numbers_alone(capsys):
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    check_fine_tuning_optimizer(right_optimizer)
+    assert torch.equal(torch.get_rng_state(), before)

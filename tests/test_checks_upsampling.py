@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -179,6 +180,11 @@ def test_random_configs_are_valid_and_varied():
 
 def test_output_size_accepts_right_formula(capsys):
     check_conv_transpose_output_size(right_size)
+    assert "all 200 configurations agree" in capsys.readouterr().out
+
+
+def test_output_size_accepts_a_numpy_integer(capsys):
+    check_conv_transpose_output_size(lambda *config: np.int64(right_size(*config)))
     assert "all 200 configurations agree" in capsys.readouterr().out
 
 

@@ -22,7 +22,7 @@ from torchvision import models
 from torchvision.models.resnet import BasicBlock as TorchvisionBasicBlock
 from torchvision.models.resnet import Bottleneck as TorchvisionBottleneck
 
-from .core import Check, CheckFailed, NotImplementedYet
+from .core import Check, CheckFailed, NotImplementedYet, own_random_state
 
 # ------------------------------------------------------------------------ batch norm
 
@@ -254,6 +254,7 @@ def _compare_gradients(check: Check, ours: nn.Module, ref: nn.BatchNorm2d, x: to
                    "use self.weight and self.bias themselves in forward, not copies.")
 
 
+@own_random_state()
 def check_batch_norm(BatchNorm2d: type) -> None:
     """Your ``BatchNorm2d(num_features, eps=1e-5, momentum=0.1)`` against ``nn.BatchNorm2d``.
 
@@ -470,6 +471,7 @@ def _check_expansion(check: Check, Block: type, kind: str, expected: int) -> Non
                f"set the class attribute `expansion = {expected}` in {kind}.")
 
 
+@own_random_state()
 def check_basic_block(BasicBlock: type) -> None:
     """Your ``BasicBlock(in_channels, channels, stride)``: shapes, parameters, the skip."""
     check = Check("BasicBlock")
@@ -480,6 +482,7 @@ def check_basic_block(BasicBlock: type) -> None:
     check.passed()
 
 
+@own_random_state()
 def check_bottleneck(Bottleneck: type) -> None:
     """Your ``Bottleneck(in_channels, channels, stride)``: shapes, parameters, the skip."""
     check = Check("Bottleneck")
@@ -576,6 +579,7 @@ def _compare_networks(check: Check, model: nn.Module, reference: nn.Module, name
                "forward is stem, stages, then the head.")
 
 
+@own_random_state()
 def check_resnet(ResNet: type, BasicBlock: type, Bottleneck: type) -> None:
     """Your ``ResNet`` built as ResNet-18, -34 and -50, against torchvision's models.
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .core import Check, shape_of
+from .core import Check, own_random_state, shape_of
 
 # Encoder output shapes (channels, height, width) the decoder must accept.
 LATENT_SHAPES = [(16, 1, 1), (4, 2, 2), (8, 4, 4), (3, 3, 3), (32, 7, 7)]
@@ -20,8 +20,7 @@ def check_decoder(build_decoder: Callable) -> None:
     in [0, 1], grows the map with ``ConvTranspose2d`` or ``Upsample`` (no flattening, no
     ``Linear``), and depends on its input."""
     check = Check("build_decoder")
-    with torch.random.fork_rng(devices=[]):  # leave your random numbers as they were
-        torch.manual_seed(0)
+    with own_random_state():
         for latent_shape in LATENT_SHAPES:
             call = f"build_decoder({latent_shape})"
             decoder = check.call(build_decoder, latent_shape, description=call,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,18 +19,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import Check
+from .core import Check, Mistake, as_number, own_random_state, which_mistake
 
 __all__ = ["check_conv2d_loop", "check_conv_output_size", "check_conv_param_count",
            "check_receptive_field"]
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """A wrong way to compute an answer, and the hint a student gets when it matches."""
-
-    answer: Callable[..., Any]
-    hint: str
 
 
 @contextmanager
@@ -44,28 +35,6 @@ def _one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(threads)
-
-
-def _as_number(value: Any) -> Any:
-    """Plain Python number from a tensor or NumPy scalar; anything else unchanged."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        return value.item()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _which_mistake(cases: Sequence[tuple], found: Sequence[Any], first_wrong: int,
-                   mistakes: Sequence[Mistake]) -> str | None:
-    """The hint of the mistake that explains the answers: first one that reproduces
-    every answer, else the first that reproduces the first wrong answer."""
-    for mistake in mistakes:
-        if all(mistake.answer(*case) == answer for case, answer in zip(cases, found)):
-            return mistake.hint
-    for mistake in mistakes:
-        if mistake.answer(*cases[first_wrong]) == found[first_wrong]:
-            return mistake.hint
-    return None
 
 
 # --------------------------------------------------------------------------- loop convolution
@@ -200,6 +169,7 @@ PARAM_MISTAKES = [
 
 
 @_one_thread()
+@own_random_state()
 def check_conv_param_count(conv_param_count: Callable[..., Any]) -> None:
     """Check ``conv_param_count(in_channels, out_channels, kernel_size, bias=True)``
     against ``sum(p.numel() for p in nn.Conv2d(...).parameters())``."""
@@ -209,7 +179,7 @@ def check_conv_param_count(conv_param_count: Callable[..., Any]) -> None:
     found, expected = [], []
     for cin, cout, k, bias in cases:
         description = f"conv_param_count({cin}, {cout}, {k}, bias={bias})"
-        answer = _as_number(check.call(conv_param_count, cin, cout, k, bias=bias,
+        answer = as_number(check.call(conv_param_count, cin, cout, k, bias=bias,
                                        description=description))
         if not isinstance(answer, (int, float)) or isinstance(answer, bool):
             check.fail(f"{description} returned {type(answer).__name__}.",
@@ -222,7 +192,7 @@ def check_conv_param_count(conv_param_count: Callable[..., Any]) -> None:
             check.ok()
             continue
         cin, cout, k, bias = case
-        hint = _which_mistake(cases, found, index, PARAM_MISTAKES) or (
+        hint = which_mistake(cases, found, index, PARAM_MISTAKES) or (
             "weights: out_channels * in_channels * k * k; biases: out_channels when "
             "bias=True, none when bias=False.")
         check.fail(f"conv_param_count({cin}, {cout}, {k}, bias={bias}) gave {answer!r}.",
@@ -292,6 +262,7 @@ def _size_cases(count: int = 200, seed: int = 1) -> list[tuple[int, int, int, in
 
 
 @_one_thread()
+@own_random_state()
 def check_conv_output_size(conv_output_size: Callable[..., Any]) -> None:
     """Check ``conv_output_size(n, k, p=0, s=1, d=1)`` against the output widths of real
     ``nn.Conv2d`` layers, on hand-picked and many random configurations."""
@@ -300,7 +271,7 @@ def check_conv_output_size(conv_output_size: Callable[..., Any]) -> None:
     found = []
     for n, k, p, s, d in cases:
         description = f"conv_output_size(n={n}, k={k}, p={p}, s={s}, d={d})"
-        answer = _as_number(check.call(conv_output_size, n, k, p, s, d, description=description))
+        answer = as_number(check.call(conv_output_size, n, k, p, s, d, description=description))
         if isinstance(answer, bool) or not isinstance(answer, (int, float)):
             check.fail(f"{description} returned {type(answer).__name__}.",
                        "a whole number (an int).", "`return` the size you computed.")
@@ -316,7 +287,7 @@ def check_conv_output_size(conv_output_size: Callable[..., Any]) -> None:
         if answer == right:
             check.ok()
             continue
-        hint = _which_mistake(cases, found, index, SIZE_MISTAKES) or (
+        hint = which_mistake(cases, found, index, SIZE_MISTAKES) or (
             "floor((n + 2p - d(k-1) - 1) / s) + 1: in Python (n + 2*p - d*(k - 1) - 1) // s + 1.")
         check.fail(f"conv_output_size(n={n}, k={k}, p={p}, s={s}, d={d}) gave {answer!r}.",
                    f"{right}: nn.Conv2d(1, 1, kernel_size={k}, stride={s}, padding={p}, "
@@ -424,7 +395,7 @@ def check_receptive_field(receptive_field: Callable[[list[tuple[int, int]]], Any
     found = []
     for layers in cases:
         description = f"receptive_field({layers})"
-        answer = _as_number(check.call(receptive_field, [tuple(layer) for layer in layers],
+        answer = as_number(check.call(receptive_field, [tuple(layer) for layer in layers],
                                        description=description))
         if isinstance(answer, bool) or not isinstance(answer, (int, float)):
             check.fail(f"{description} returned {type(answer).__name__}.",
@@ -436,7 +407,7 @@ def check_receptive_field(receptive_field: Callable[[list[tuple[int, int]]], Any
         if answer == right:
             check.ok()
             continue
-        hint = _which_mistake([(c,) for c in cases], found, index, RF_MISTAKES) or (
+        hint = which_mistake([(c,) for c in cases], found, index, RF_MISTAKES) or (
             "start with size = 1 and jump = 1; for each (k, s): size += (k - 1) * jump, "
             "then jump *= s.")
         check.fail(f"receptive_field({layers}) gave {answer!r}.",

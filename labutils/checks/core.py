@@ -8,8 +8,10 @@ labutils: only the lines of *your* code that failed, if any.
 
 from __future__ import annotations
 
+import contextlib
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
@@ -56,6 +58,45 @@ def shape_of(value: Any) -> str:
     return type(value).__name__
 
 
+def as_number(value: Any) -> Any:
+    """A plain Python number from a one-element tensor or a NumPy scalar; else unchanged."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@contextlib.contextmanager
+def own_random_state(seed: int = 0) -> Iterator[None]:
+    """Run a check on its own seeded random numbers, so that running it (or not) leaves
+    the notebook's random numbers as they were. Works as a decorator too."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A wrong way to compute an answer, and the hint a student gets when it matches."""
+
+    answer: Callable[..., Any]
+    hint: str
+
+
+def which_mistake(cases: Sequence[tuple], found: Sequence[Any], first_wrong: int,
+                  mistakes: Sequence[Mistake]) -> str | None:
+    """The hint of the mistake that explains the answers: first one that reproduces
+    every answer, else the first that reproduces the first wrong answer."""
+    for mistake in mistakes:
+        if all(mistake.answer(*case) == answer for case, answer in zip(cases, found)):
+            return mistake.hint
+    for mistake in mistakes:
+        if mistake.answer(*cases[first_wrong]) == found[first_wrong]:
+            return mistake.hint
+    return None
+
+
 class Check:
     """Collects the checks of one exercise. Use it like this::
 
@@ -99,10 +140,7 @@ class Check:
 
     def equal(self, found: Any, expected: Any, what: str, hint: str | None = None) -> None:
         """``found == expected`` (numbers, tuples, strings), else: '<what> gave <found>.'"""
-        if isinstance(found, torch.Tensor) and found.numel() == 1:
-            found = found.item()
-        if isinstance(found, np.generic):
-            found = found.item()
+        found = as_number(found)
         if found != expected:
             self.fail(f"{what} gave {found!r}.", f"{expected!r}.", hint)
         self.ok()

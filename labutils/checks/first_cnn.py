@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .core import Check, CheckFailed, NotImplementedYet, _your_frames
+from .core import Check, own_random_state
 
 # (in_channels, out_channels, num_convs, batch_norm, activation, pool, input height/width)
 CONFIGURATIONS = [
@@ -31,34 +31,27 @@ def _describe(in_channels: int, out_channels: int, num_convs: int, batch_norm: b
 
 def _build(check: Check, vgg_block: Callable, description: str, *args, **kwargs) -> nn.Module:
     """Call the student's builder; name the two construction mistakes we know well."""
-    try:
-        return vgg_block(*args, **kwargs)
-    except NotImplementedError:
-        raise NotImplementedYet(check.name, (
-            f"{description} still raises NotImplementedError: the exercise is not done yet.\n"
-            "Replace `raise NotImplementedError()` with your code, run that cell, "
-            "then run this check again.")) from None
-    except CheckFailed:
-        raise
-    except TypeError as error:
-        text = str(error)
-        if "is not a Module subclass" in text:
-            check.fail(
-                f"{description} raised TypeError: {text}\n"
-                "The activation class itself (nn.ReLU) was put into the block, not a layer "
-                "made from it.",
-                "a layer instance, e.g. nn.ReLU(), in the list of layers.",
-                "`activation` holds a class; call it to make a layer: activation().")
-        if "kernel_size" in text:
-            check.fail(
-                f"{description} raised TypeError: {text}",
-                "every nn.Conv2d to get a kernel size.",
-                "nn.Conv2d(in_ch, out_ch, kernel_size=3, padding=1).")
-        raise CheckFailed(check.name, f"{description} raised TypeError: {text}\n"
-                          "Expected it to run without an error.", _your_frames(error)) from None
-    except Exception as error:
-        raise CheckFailed(check.name, f"{description} raised {type(error).__name__}: {error}\n"
-                          "Expected it to run without an error.", _your_frames(error)) from None
+
+    def build() -> nn.Module:
+        try:
+            return vgg_block(*args, **kwargs)
+        except TypeError as error:
+            text = str(error)
+            if "is not a Module subclass" in text:
+                check.fail(
+                    f"{description} raised TypeError: {text}\n"
+                    "The activation class itself (nn.ReLU) was put into the block, not a "
+                    "layer made from it.",
+                    "a layer instance, e.g. nn.ReLU(), in the list of layers.",
+                    "`activation` holds a class; call it to make a layer: activation().")
+            if "kernel_size" in text:
+                check.fail(
+                    f"{description} raised TypeError: {text}",
+                    "every nn.Conv2d to get a kernel size.",
+                    "nn.Conv2d(in_ch, out_ch, kernel_size=3, padding=1).")
+            raise
+
+    return check.call(build, description=description)
 
 
 def _leaves(block: nn.Module) -> list[nn.Module]:
@@ -186,6 +179,7 @@ def _check_one(check: Check, vgg_block: Callable, in_channels: int, out_channels
                "3x3 convolutions with padding=1 keep the size; nn.MaxPool2d(2) halves it.")
 
 
+@own_random_state()
 def check_vgg_block(vgg_block: Callable) -> None:
     """Build several VGG blocks with ``vgg_block`` and check their layers and output shapes."""
     check = Check("vgg_block")

@@ -14,7 +14,8 @@ import copy
 import torch
 from torch import nn
 
-from .core import Check
+from ..models import count_parameters
+from .core import Check, own_random_state, shape_of
 
 # (hidden_dim, kernel_size, input height/width) of the blocks the check builds
 BLOCK_SIZES = [(8, 3, 16), (16, 5, 12), (4, 7, 9), (12, 3, 7)]
@@ -27,14 +28,6 @@ ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.ELU, nn.Mish, nn.Tanh
 def _layers(model: nn.Module) -> list[nn.Module]:
     """Every layer (module without children) of ``model``, in the order they were created."""
     return [m for m in model.modules() if not list(m.children())]
-
-
-def _count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def _shape(value) -> str:
-    return str(tuple(value.shape)) if isinstance(value, torch.Tensor) else type(value).__name__
 
 
 def _last_layer_with_weights(check: Check, block: nn.Module, x: torch.Tensor,
@@ -120,14 +113,14 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
                "forward to leave x as it is and return a new tensor.",
                "write `return self.branch(x) + x` instead of adding into x.")
     check.that(isinstance(out, torch.Tensor) and out.shape == x.shape,
-               f"{what} returned shape {_shape(out)} for an input of shape {tuple(x.shape)}.",
+               f"{what} returned shape {shape_of(out)} for an input of shape {tuple(x.shape)}.",
                "the same shape as the input, so that f(x) + x is possible.",
                "return the sum branch + x, with a branch that keeps the shape.")
 
     # -- the branch does something ---------------------------------------------------
     block.eval()
     with torch.no_grad():
-        out = block(x.clone())
+        out = check.call(block, x.clone(), description=f"{what} in eval mode")
     check.that(not torch.allclose(out, x, atol=1e-6),
                f"{what} returned its input unchanged, so the branch f(x) adds nothing.",
                "y = f(x) + x, where f(x) is conv -> activation -> dropout -> batch norm.",
@@ -200,22 +193,22 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
                        "compute the branch normally: no torch.no_grad() and no .detach().")
 
 
+@own_random_state()
 def check_residual_block(ResidualBlock: type) -> None:
     """Build ``ResidualBlock`` at several sizes: shape kept, skip present, gradients flow."""
     check = Check("ResidualBlock")
     check.is_class(ResidualBlock, "ResidualBlock")
-    torch.manual_seed(0)
     for hidden_dim, kernel_size, size in BLOCK_SIZES:
         _check_block(check, ResidualBlock, hidden_dim, kernel_size, size)
     check.passed(f"shape, skip and gradients checked for {len(BLOCK_SIZES)} sizes "
                  f"({check.count} checks passed).")
 
 
+@own_random_state()
 def check_cnn_backbone(CNNBackBone: type, ResidualBlock: type) -> None:
     """``CNNBackBone()``: >= 3 convolutions, residual blocks, pooling; returns feature maps."""
     check = Check("CNNBackBone")
     check.is_class(CNNBackBone, "CNNBackBone")
-    torch.manual_seed(0)
     backbone = check.call(CNNBackBone, description="CNNBackBone()")
     check.that(isinstance(backbone, nn.Module), f"CNNBackBone() made a "
                f"{type(backbone).__name__}.", "an nn.Module.")
@@ -237,7 +230,7 @@ def check_cnn_backbone(CNNBackBone: type, ResidualBlock: type) -> None:
     out = check.call(backbone, x, description="CNNBackBone() applied to a batch of shape "
                      "(4, 1, 28, 28)")
     check.that(isinstance(out, torch.Tensor) and out.dim() == 4 and out.shape[0] == 4,
-               f"CNNBackBone() turned a batch of shape (4, 1, 28, 28) into {_shape(out)}.",
+               f"CNNBackBone() turned a batch of shape (4, 1, 28, 28) into {shape_of(out)}.",
                "feature maps of shape (4, C, H, W).",
                "the backbone stops at feature maps; flattening belongs to the classifier.")
     check.that(out.shape[2] * out.shape[3] < 28 * 28,
@@ -247,12 +240,12 @@ def check_cnn_backbone(CNNBackBone: type, ResidualBlock: type) -> None:
                  f"layers; features of shape {tuple(out.shape)} for a batch of 4.")
 
 
+@own_random_state()
 def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
     """``CNNClassifier()``: a backbone plus a head, logits ``(N, 10)`` for any ``N``,
     fewer than 100,000 parameters."""
     check = Check("CNNClassifier")
     check.is_class(CNNClassifier, "CNNClassifier")
-    torch.manual_seed(0)
     model = check.call(CNNClassifier, description="CNNClassifier()")
     check.that(isinstance(model, nn.Module), f"CNNClassifier() made a "
                f"{type(model).__name__}.", "an nn.Module.")
@@ -260,7 +253,7 @@ def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
                "CNNClassifier() holds no CNNBackBone.",
                "the backbone you wrote above, followed by a small head.",
                "self.backbone = CNNBackBone() in __init__.")
-    n_parameters = _count_parameters(model)
+    n_parameters = count_parameters(model)
     check.that(n_parameters < MAX_PARAMETERS,
                f"CNNClassifier() has {n_parameters:,} trainable parameters.",
                f"fewer than {MAX_PARAMETERS:,}.",
@@ -277,7 +270,7 @@ def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
                              "the batch dimension whatever its size.")
             check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (n, 10),
                        f"CNNClassifier() turned a batch of shape {tuple(x.shape)} into "
-                       f"{_shape(out)}.", f"logits of shape ({n}, 10).",
+                       f"{shape_of(out)}.", f"logits of shape ({n}, 10).",
                        "flatten with x.flatten(1) or nn.Flatten(); never write the batch "
                        "size into view(...) or reshape(...).")
         together = model(batch)
@@ -300,6 +293,6 @@ def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
     out = check.call(model, torch.randn(2, 1, 28, 28), description="CNNClassifier() in "
                      "training mode applied to a batch of shape (2, 1, 28, 28)")
     check.that(tuple(out.shape) == (2, 10), f"In training mode, CNNClassifier() returned "
-               f"{_shape(out)} for a batch of 2.", "logits of shape (2, 10).")
+               f"{shape_of(out)} for a batch of 2.", "logits of shape (2, 10).")
     check.passed(f"{n_parameters:,} parameters (< {MAX_PARAMETERS:,}); logits (N, 10) for "
                  "batches of 1, 5 and 64.")

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..pretrained import efficientnet_lite0
-from .core import Check
+from .core import Check, own_random_state
 
 HEAD_HINT = ("read the old head with getattr(model, head_name) and put the new one in its "
              "place with setattr(model, head_name, new_head), so that the same code works "
@@ -43,8 +43,7 @@ def check_feature_extractor(make_feature_extractor: Callable) -> None:
     pretrained parameter, replace the head by a new trainable layer with ``num_classes``
     outputs, and keep the pretrained weights."""
     check = Check("make_feature_extractor")
-    # fork_rng: building the networks here leaves your notebook's random numbers as they were.
-    with torch.random.fork_rng(devices=[]):
+    with own_random_state():
         for (label, build, head_name), num_classes in zip(_networks(), (2, 5)):
             _check_one_feature_extractor(check, make_feature_extractor, label, build(),
                                          head_name, num_classes)
@@ -143,6 +142,7 @@ def _frozen_with_new_head(build: Callable[[], nn.Module], head_name: str,
     return model
 
 
+@own_random_state()
 def check_fine_tuning_optimizer(fine_tuning_optimizer: Callable) -> None:
     """Check ``fine_tuning_optimizer(model, head_name, backbone_lr, head_lr)``: every
     parameter trainable again, each in exactly one group, the head at ``head_lr`` and

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import Check, shape_of
+from .core import Check, Mistake, as_number, own_random_state, shape_of, which_mistake
 
 EXAMPLE_INPUT = [[1.0, 5.0], [3.0, 2.0]]
 EXAMPLE_KERNEL = [[0.0, 1.0], [2.0, 3.0]]
@@ -220,24 +220,24 @@ def _right_size(n: int, k: int, s: int, p: int, d: int, op: int) -> int:
 
 
 # Typical wrong formulas, each with what it tells the student.
-_WRONG_SIZES: list[tuple[Callable[..., int], str]] = [
-    (lambda n, k, s, p, d, op: (n + 2 * p - d * (k - 1) - 1) // s + 1,
-     ("this is the size of an ordinary convolution (lab 01), which shrinks the map; a "
-      "transposed convolution runs that formula backwards: (n - 1)s - 2p + d(k - 1) + "
-      "output_padding + 1")),
-    (lambda n, k, s, p, d, op: (n - 1) * s - 2 * p + (k - 1) + op + 1,
-     "dilation is missing: a dilated kernel spans d(k - 1) + 1 pixels, so write d(k - 1)"),
-    (lambda n, k, s, p, d, op: (n - 1) * s - 2 * p + d * (k - 1) + 1,
-     "output_padding is missing: it adds that many rows/columns on one side, so add it"),
-    (lambda n, k, s, p, d, op: (n - 1) * s + 2 * p + d * (k - 1) + op + 1,
-     ("padding has the wrong sign: in a transposed convolution padding removes 2p pixels "
-      "from the output instead of adding them")),
-    (lambda n, k, s, p, d, op: (n - 1) * s - p + d * (k - 1) + op + 1,
-     "padding is removed on both sides, so subtract 2p, not p"),
-    (lambda n, k, s, p, d, op: (n - 1) * s - 2 * p + d * (k - 1) + op,
-     "the final + 1 is missing"),
-    (lambda n, k, s, p, d, op: n * s - 2 * p + d * (k - 1) + op + 1,
-     "use (n - 1) * s: the n input pixels are n - 1 strides apart"),
+_WRONG_SIZES = [
+    Mistake(lambda n, k, s, p, d, op: (n + 2 * p - d * (k - 1) - 1) // s + 1,
+            ("this is the size of an ordinary convolution (lab 01), which shrinks the map; a "
+             "transposed convolution runs that formula backwards: (n - 1)s - 2p + d(k - 1) + "
+             "output_padding + 1")),
+    Mistake(lambda n, k, s, p, d, op: (n - 1) * s - 2 * p + (k - 1) + op + 1,
+            "dilation is missing: a dilated kernel spans d(k - 1) + 1 pixels, so write d(k - 1)"),
+    Mistake(lambda n, k, s, p, d, op: (n - 1) * s - 2 * p + d * (k - 1) + 1,
+            "output_padding is missing: it adds that many rows/columns on one side, so add it"),
+    Mistake(lambda n, k, s, p, d, op: (n - 1) * s + 2 * p + d * (k - 1) + op + 1,
+            ("padding has the wrong sign: in a transposed convolution padding removes 2p pixels "
+             "from the output instead of adding them")),
+    Mistake(lambda n, k, s, p, d, op: (n - 1) * s - p + d * (k - 1) + op + 1,
+            "padding is removed on both sides, so subtract 2p, not p"),
+    Mistake(lambda n, k, s, p, d, op: (n - 1) * s - 2 * p + d * (k - 1) + op,
+            "the final + 1 is missing"),
+    Mistake(lambda n, k, s, p, d, op: n * s - 2 * p + d * (k - 1) + op + 1,
+            "use (n - 1) * s: the n input pixels are n - 1 strides apart"),
 ]
 
 
@@ -261,6 +261,7 @@ def _torch_size(n: int, k: int, s: int, p: int, d: int, op: int) -> int:
         return layer(torch.zeros(1, 1, n, n)).shape[-1]
 
 
+@own_random_state()
 def check_conv_transpose_output_size(conv_transpose_output_size: Callable) -> None:
     """Check ``conv_transpose_output_size(n, k, s, p, d, output_padding)`` on many random
     configurations against the output width of a real ``nn.ConvTranspose2d``."""
@@ -272,8 +273,7 @@ def check_conv_transpose_output_size(conv_transpose_output_size: Callable) -> No
         words = ", ".join(f"{name}={value}" for name, value in zip(names, config))
         value = check.call(conv_transpose_output_size, *config,
                            description=f"conv_transpose_output_size({words})")
-        if isinstance(value, torch.Tensor) and value.numel() == 1:
-            value = value.item()
+        value = as_number(value)
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             check.fail(f"conv_transpose_output_size({words}) returned "
                        f"{type(value).__name__} {value!r}.", "a whole number (int).",
@@ -289,9 +289,9 @@ def check_conv_transpose_output_size(conv_transpose_output_size: Callable) -> No
     summary = (f"{len(wrong)} of {len(configs)} configurations disagree with "
                f"nn.ConvTranspose2d; the first: conv_transpose_output_size({words}) gave "
                f"{found[first]!r}.")
-    for formula, hint in _WRONG_SIZES:
-        if all(formula(*config) == value for config, value in zip(configs, found)):
-            check.fail(summary, f"{expected[first]}.", hint + ".")
+    hint = which_mistake(configs, found, first, _WRONG_SIZES)
+    if hint is not None:
+        check.fail(summary, f"{expected[first]}.", hint + ".")
     if any(isinstance(value, float) and value != int(value) for value in found):
         check.fail(summary, f"{expected[first]}.",
                    "the formula has no division: only products, sums and differences.")
@@ -354,8 +354,7 @@ def check_unet(UNet: type) -> None:
     concatenation per level, and logits (no sigmoid) at the end."""
     check = Check("UNet")
     check.is_class(UNet, "UNet")
-    with torch.random.fork_rng(devices=[]):  # leave your random numbers as they were
-        torch.manual_seed(0)
+    with own_random_state():
         configs = [  # (in, out, base, depth, input height, input width)
             (3, 1, 8, 2, 32, 32), (3, 1, 8, 3, 48, 64), (1, 2, 4, 4, 32, 48), (3, 3, 6, 1, 20, 12)]
         for c_in, c_out, base, depth, height, width in configs:
