@@ -365,12 +365,11 @@ def generate(root: Path = ROOT, force: bool = False, check: bool = False,
     for source in sorted((root / "solutions").glob("[0-9][0-9]_*.ipynb")):
         name = source.name
         solution = nbformat.read(source, as_version=4)
-        check_metadata(solution, f"solutions/{name}")
-        labs.append((name, dict(solution.metadata["labutils"])))
-        outputs = {
+        outputs = {  # canonical_solution checks the metadata first
             source: to_text(canonical_solution(solution, config, name)),
             root / "notebooks" / name: to_text(student_notebook(solution, config, name)),
         }
+        labs.append((name, dict(solution.metadata["labutils"])))
         for path, text in outputs.items():
             current = path.read_text() if path.exists() else None
             if current == text:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -18,7 +17,8 @@ from pathlib import Path
 import torch
 
 from . import data
-from .device import DEVICE_VARIABLE
+from .device import DEVICE_VARIABLE, get_device
+from .pretrained import _reachable, resnet18_weights_path
 
 OK, MISSING, NOTE = "ok", "!!", "--"
 
@@ -60,18 +60,16 @@ def check_package(distribution: str, label: str) -> Finding:
 def check_device() -> Finding:
     """The device ``labutils.get_device()`` will pick, and why."""
     wanted = os.environ.get(DEVICE_VARIABLE, "").strip()
+    try:
+        device = get_device(verbose=False)
+    except ValueError as error:
+        return Finding(MISSING, "device", f"{DEVICE_VARIABLE}={wanted!r}: not usable",
+                       str(error))
     if wanted:
-        from .device import get_device
-
-        try:
-            device = get_device(verbose=False)
-        except ValueError as error:
-            return Finding(MISSING, "device", f"{DEVICE_VARIABLE}={wanted!r}: not usable",
-                           str(error))
         return Finding(OK, "device", f"{device} (chosen by {DEVICE_VARIABLE})")
-    if torch.cuda.is_available():
-        detail = f"cuda ({torch.cuda.get_device_name(0)})"
-    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    if device.type == "cuda":
+        detail = f"cuda ({torch.cuda.get_device_name(device)})"
+    elif device.type == "mps":
         detail = "mps (Apple GPU)"
     else:
         detail = f"cpu, {torch.get_num_threads()} threads (no CUDA or Apple GPU found)"
@@ -82,7 +80,7 @@ def check_device() -> Finding:
 
 
 def _present(root: Path, key: str) -> bool:
-    return all((root / relative).exists() for relative in data.SPECS[key].required)
+    return data._has_all(root, data.SPECS[key])
 
 
 def check_data_places() -> list[Finding]:
@@ -143,25 +141,16 @@ def check_offline_backbone() -> Finding:
     return Finding(OK, topic, f"ImageNet weights, offline ({weights.name}, {size:.0f} MB)")
 
 
-def _reachable(url: str, timeout_s: float = 3.0) -> bool:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"),
-                                    timeout=timeout_s):
-            return True
-    except OSError:
-        return False
-
-
 def check_torchvision_weights(network: bool = True) -> Finding:
     """torchvision's ImageNet ResNet-18: cached in the torch hub folder, or downloadable."""
     from torchvision.models import ResNet18_Weights
 
     url = ResNet18_Weights.IMAGENET1K_V1.url
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
+    cached = resnet18_weights_path()
     topic = "ResNet-18"
     if cached.is_file():
         return Finding(OK, topic, f"cached: {cached}")
-    if network and _reachable(url):
+    if network and _reachable(url, 3.0) is None:
         return Finding(OK, topic, "not cached; downloadable (45 MB, on first use)")
     why = "no network" if network else "network not checked"
     return Finding(NOTE, topic, f"not cached, {why}: lab 06 uses EfficientNet-Lite0 only")

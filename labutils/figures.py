@@ -17,6 +17,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle  # noqa: E402
 
 IMG = Path(__file__).resolve().parent.parent / "img"
@@ -273,8 +275,12 @@ def transposed_conv_zero_insertion() -> plt.Figure:
     padded = np.pad(inserted, pad)
     flipped = kernel[::-1, ::-1]
     out = cross_correlate(padded, flipped)
-    if not np.array_equal(out, transposed_conv(image, kernel, stride)):
-        raise AssertionError("the zero-insertion route must equal the transposed convolution")
+    as_batch = lambda a: torch.tensor(a, dtype=torch.float64)[None, None]  # noqa: E731
+    reference = F.conv_transpose2d(as_batch(image), as_batch(kernel), stride=stride)[0, 0]
+    if not (np.array_equal(out, transposed_conv(image, kernel, stride))
+            and np.array_equal(out, reference.numpy())):
+        raise AssertionError("the zero-insertion route must equal the transposed convolution "
+                             "(direct and F.conv_transpose2d)")
 
     fig, ax = _canvas(13, 5.6, "Transposed convolution (stride 2) as an ordinary convolution")
     cell, y = 0.45, 1.5

@@ -21,8 +21,8 @@ def _to_numpy_image(image: torch.Tensor | np.ndarray) -> np.ndarray:
 def denormalize(images: torch.Tensor, mean: float | Sequence[float],
                 std: float | Sequence[float]) -> torch.Tensor:
     """Undo ``(x - mean) / std`` on images ``(N, C, H, W)`` or ``(C, H, W)``, clipped to [0, 1]."""
-    mean_t = torch.as_tensor(mean, dtype=images.dtype).reshape(-1, 1, 1)
-    std_t = torch.as_tensor(std, dtype=images.dtype).reshape(-1, 1, 1)
+    mean_t = torch.as_tensor(mean, dtype=images.dtype, device=images.device).reshape(-1, 1, 1)
+    std_t = torch.as_tensor(std, dtype=images.dtype, device=images.device).reshape(-1, 1, 1)
     return (images * std_t + mean_t).clamp(0, 1)
 
 

@@ -112,6 +112,15 @@ def _reachable(url: str, timeout: float) -> str | None:
     return outcome[0]
 
 
+def resnet18_weights_path(cache_dir: Path | str | None = None) -> Path:
+    """Where torch keeps torchvision's ResNet-18 ImageNet weights (the file may not exist):
+    ``cache_dir``, by default ``torch.hub.get_dir()/checkpoints``."""
+    from torchvision.models import ResNet18_Weights
+
+    folder = Path(cache_dir) if cache_dir is not None else Path(torch.hub.get_dir()) / "checkpoints"
+    return folder / Path(urlparse(ResNet18_Weights.IMAGENET1K_V1.url).path).name
+
+
 def load_resnet18(timeout: float = 5.0,
                   cache_dir: Path | str | None = None) -> tuple[nn.Module | None, str]:
     """torchvision's ResNet-18 with ImageNet weights, or ``None`` when they can't be had.
@@ -125,8 +134,8 @@ def load_resnet18(timeout: float = 5.0,
     from torchvision.models import ResNet18_Weights, resnet18
 
     weights = ResNet18_Weights.IMAGENET1K_V1
-    folder = Path(cache_dir) if cache_dir is not None else Path(torch.hub.get_dir()) / "checkpoints"
-    path = folder / Path(urlparse(weights.url).path).name
+    path = resnet18_weights_path(cache_dir)
+    folder = path.parent
     if path.is_file():
         source = f"the local cache {path}"
     else:

@@ -18,21 +18,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .domain_shift import _as_unit_floats
+
 COLOUR_CANDIDATES = 8  # random colours tried per glyph; the one farthest from the photo wins
-
-
-def _as_unit_float(glyphs: torch.Tensor | np.ndarray) -> torch.Tensor:
-    """Glyphs ``(N, H, W)`` (or ``(N, 1, H, W)``), uint8 or float, as floats in [0, 1]."""
-    glyphs = torch.as_tensor(glyphs)
-    if glyphs.dim() == 4:
-        glyphs = glyphs[:, 0]
-    if glyphs.dtype == torch.uint8:
-        return glyphs.float() / 255
-    glyphs = glyphs.float()
-    if glyphs.min() < 0 or glyphs.max() > 1:
-        raise ValueError("glyphs must be uint8 or floats in [0, 1]; load them with "
-                         "normalize=False.")
-    return glyphs
 
 
 def paste_glyphs(glyphs: torch.Tensor | np.ndarray, backgrounds: np.ndarray | torch.Tensor,
@@ -53,7 +41,7 @@ def paste_glyphs(glyphs: torch.Tensor | np.ndarray, backgrounds: np.ndarray | to
         ``images``: ``(N, 3, S, S)`` floats in [0, 1], ``(1 - ink) * photo + ink * colour``;
         ``masks``: ``(N, 1, S, S)`` floats, 1.0 on the glyph and 0.0 elsewhere.
     """
-    glyphs = _as_unit_float(glyphs)
+    glyphs = _as_unit_floats(glyphs)
     photos = torch.as_tensor(np.asarray(backgrounds), dtype=torch.float32)
     if photos.dim() != 4 or photos.shape[-1] != 3:
         raise ValueError(f"backgrounds must be (N, S, S, 3), got {tuple(photos.shape)}.")
@@ -80,13 +68,13 @@ def paste_glyphs(glyphs: torch.Tensor | np.ndarray, backgrounds: np.ndarray | to
         alpha[top:top + side, left:left + side] = ink
 
         # The colour that differs most from the photo under the glyph.
-        covered = alpha > threshold
+        covered = alpha >= threshold  # the glyph's pixels: the mask below, too
         behind = photos[i][:, covered].mean(dim=1) if covered.any() else photos[i].mean((1, 2))
         candidates = torch.rand(COLOUR_CANDIDATES, 3, generator=generator)
         colour = candidates[(candidates - behind).norm(dim=1).argmax()]
 
         images[i] = (1 - alpha) * photos[i] + alpha * colour[:, None, None]
-        masks[i, 0] = (alpha >= threshold).float()
+        masks[i, 0] = covered.float()
     return images, masks
 
 

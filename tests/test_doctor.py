@@ -120,9 +120,9 @@ def test_offline_backbone_present():
 
 def test_torchvision_weights_cached_downloadable_or_not(places, monkeypatch):
     assert doctor.check_torchvision_weights(network=False).status == doctor.NOTE
-    monkeypatch.setattr(doctor, "_reachable", lambda url, timeout_s=3.0: True)
+    monkeypatch.setattr(doctor, "_reachable", lambda url, timeout: None)
     assert "downloadable" in doctor.check_torchvision_weights(network=True).detail
-    monkeypatch.setattr(doctor, "_reachable", lambda url, timeout_s=3.0: False)
+    monkeypatch.setattr(doctor, "_reachable", lambda url, timeout: "OSError: no network")
     offline = doctor.check_torchvision_weights(network=True)
     assert offline.status == doctor.NOTE and "no network" in offline.detail
     checkpoints = places["torch"] / "hub" / "checkpoints"
