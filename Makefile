@@ -42,7 +42,7 @@ figures: $(READY)
 	$(BIN)/python -m labutils.figures
 
 bench: $(READY)
-	$(BIN)/python benchmarks/notebooks.py
+	$(BIN)/python benchmarks/notebooks.py $(BENCH_ARGS)
 	@for script in loader loop lab03_recipe; do \
 		[ -f benchmarks/$$script.py ] || continue; \
 		{ echo; echo "## benchmarks/$$script.py"; echo; echo '```'; \
