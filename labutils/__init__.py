@@ -1,26 +1,38 @@
 """labutils: the helper package of the CNN workbook.
 
-Everything a lab needs is importable from here, e.g. ``from labutils import set_seed, fit``.
-Each function lives in a small module named after what it does; read them when stuck.
+A lab needs two imports: ``import labutils`` for everything below, and
+``from labutils.checks import ...`` for the exercise checks. Each name lives in a small
+module named after what it holds; read that module when you are stuck:
+
+- ``seed.py``, ``device.py``: reproducible runs, and the CPU or GPU to run on;
+- ``data/``: the data sets (real ones, and the ones made from real digits and photos);
+- ``loaders.py``: a fast loader for tensors, and random shifts for augmentation;
+- ``train.py``: the training loop, evaluation and prediction;
+- ``plots.py``: images, curves, filters and confusion matrices;
+- ``models.py``: the workbook's ResNet (lab 04), reused in lab 08;
+- ``pretrained.py``: ImageNet-pretrained backbones (lab 06).
 """
 
+from .augment import random_shift
+from .canvases import describe, load_digit_canvases
 from .data import (
-    CorruptDataError,
+    IMAGENET_STATS,
+    MNIST_STATS,
     DataNotFoundError,
     as_tensors,
-    data_dir,
     imagenet_transform,
-    load_cifar10,
     load_fashion_mnist,
     load_hymenoptera,
     load_mnist,
     load_oxford_pets,
     mean_std,
-    mirror_dir,
     train_val_split,
 )
 from .device import get_device
+from .domain_shift import make_mnist_m
 from .loaders import TensorLoader
+from .models import BasicBlock, ResNet, count_parameters, shortcut, small_stem
+from .photos import photo
 from .plots import (
     compare_histories,
     confusion_matrix,
@@ -28,21 +40,32 @@ from .plots import (
     most_confused,
     plot_confusion_matrix,
     plot_history,
-    show_feature_maps,
     show_filters,
     show_images,
 )
-from .seed import make_generator, seed_worker, set_seed
+from .pretrained import (
+    LITE0_STATS,
+    efficientnet_lite0,
+    efficientnet_lite0_weights_path,
+    imagenet_categories,
+    load_resnet18,
+    renormalize,
+)
+from .seed import set_seed
+from .segmentation import make_segmentation_set, pets_to_tensors
 from .train import accuracy, evaluate, fit, predict
 
 __version__ = "0.1.0"
 
+# Exactly the names the labs use (tests/test_public_api.py keeps this list honest).
 __all__ = [
-    "CorruptDataError", "DataNotFoundError", "TensorLoader", "accuracy", "as_tensors",
-    "compare_histories", "confusion_matrix", "data_dir", "denormalize", "evaluate", "fit",
-    "get_device", "imagenet_transform", "load_cifar10", "load_fashion_mnist",
-    "load_hymenoptera", "load_mnist", "load_oxford_pets", "make_generator", "mean_std",
-    "mirror_dir", "most_confused", "plot_confusion_matrix", "plot_history", "predict",
-    "seed_worker", "set_seed", "show_feature_maps", "show_filters", "show_images",
-    "train_val_split",
+    "IMAGENET_STATS", "LITE0_STATS", "MNIST_STATS", "BasicBlock", "DataNotFoundError",
+    "ResNet", "TensorLoader", "accuracy", "as_tensors", "compare_histories",
+    "confusion_matrix", "count_parameters", "denormalize", "describe", "efficientnet_lite0",
+    "efficientnet_lite0_weights_path", "evaluate", "fit", "get_device", "imagenet_categories",
+    "imagenet_transform", "load_digit_canvases", "load_fashion_mnist", "load_hymenoptera",
+    "load_mnist", "load_oxford_pets", "load_resnet18", "make_mnist_m",
+    "make_segmentation_set", "mean_std", "most_confused", "pets_to_tensors", "photo",
+    "plot_confusion_matrix", "plot_history", "predict", "random_shift", "renormalize",
+    "set_seed", "shortcut", "show_filters", "show_images", "small_stem", "train_val_split",
 ]
