@@ -31,7 +31,15 @@ from .data import (
 from .device import get_device
 from .domain_shift import make_mnist_m
 from .loaders import TensorLoader
-from .models import BasicBlock, ResNet, count_parameters, shortcut, small_stem
+from .models import (
+    BasicBlock,
+    ResNet,
+    count_parameters,
+    shortcut,
+    small_stem,
+    use_avg_down,
+    zero_init_last_bn,
+)
 from .photos import photo
 from .plots import (
     compare_histories,
@@ -68,4 +76,5 @@ __all__ = [
     "make_segmentation_set", "mean_std", "most_confused", "pets_to_tensors", "photo",
     "plot_confusion_matrix", "plot_history", "predict", "random_shift", "renormalize",
     "set_seed", "shortcut", "show_filters", "show_images", "small_stem", "train_val_split",
+    "use_avg_down", "zero_init_last_bn",
 ]

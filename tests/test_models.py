@@ -1,6 +1,10 @@
-"""labutils.models: torchvision's parameter counts, shapes, and the two tweaks."""
+"""labutils.models: lab 04's own code, torchvision's counts, and lab 08's two tweaks."""
 
 from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -9,31 +13,58 @@ from torch import nn
 
 from labutils import models
 
+LAB_04 = Path(__file__).resolve().parent.parent / "solutions" / "04_classic_architectures.ipynb"
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
-@pytest.mark.parametrize(("ours", "theirs", "expected"), [
-    (models.resnet18, torchvision.models.resnet18, 11_689_512),
-    (models.resnet34, torchvision.models.resnet34, 21_797_672),
-    (models.resnet50, torchvision.models.resnet50, 25_557_032),
+
+def solution_code(name: str) -> str:
+    """The code of lab 04's solution cell that defines ``name``, without the markers."""
+    cells = json.loads(LAB_04.read_text())["cells"]
+    for cell in cells:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.startswith(f"class {name}("):
+            lines = [line for line in source.splitlines() if line.strip() not in MARKERS]
+            return "\n".join(lines) + "\n"
+    raise AssertionError(f"lab 04's solution defines no class {name}")
+
+
+@pytest.mark.parametrize("name", ["BasicBlock", "Bottleneck", "ResNet"])
+def test_the_library_holds_exactly_lab_04s_code(name):
+    assert inspect.getsource(getattr(models, name)) == solution_code(name)
+
+
+@pytest.mark.parametrize(("block", "stages", "theirs", "expected"), [
+    ("BasicBlock", [2, 2, 2, 2], torchvision.models.resnet18, 11_689_512),
+    ("BasicBlock", [3, 4, 6, 3], torchvision.models.resnet34, 21_797_672),
+    ("Bottleneck", [3, 4, 6, 3], torchvision.models.resnet50, 25_557_032),
 ])
-def test_parameter_counts_equal_torchvision(ours, theirs, expected):
+def test_parameter_counts_and_state_dict_equal_torchvision(block, stages, theirs, expected):
+    ours = models.ResNet(getattr(models, block), stages)
     with torch.device("meta"):
         reference = theirs(weights=None)
-    assert models.count_parameters(ours()) == models.count_parameters(reference) == expected
+    assert models.count_parameters(ours) == models.count_parameters(reference) == expected
+    our_shapes = [tuple(t.shape) for t in ours.state_dict().values()]
+    their_shapes = [tuple(t.shape) for t in reference.state_dict().values()]
+    assert our_shapes == their_shapes
 
 
-def test_resnet_d_changes_no_parameter_count_and_no_shape():
-    plain, tweaked = models.resnet50(), models.resnet50(avg_down=True)
+def test_resnet_d_keeps_the_parameter_count_and_the_shapes():
+    plain = models.ResNet(models.Bottleneck, [1, 1], widths=(8, 16), num_classes=5)
+    tweaked = models.use_avg_down(models.ResNet(models.Bottleneck, [1, 1], widths=(8, 16),
+                                                num_classes=5))
     assert models.count_parameters(plain) == models.count_parameters(tweaked)
+    assert isinstance(tweaked.stages[1][0].shortcut[0], nn.AvgPool2d)
+    assert not isinstance(tweaked.stages[0][0].shortcut[0], nn.AvgPool2d)  # stride 1
     x = torch.randn(2, 3, 64, 64)
-    plain.eval(), tweaked.eval()
     with torch.no_grad():
-        assert plain(x).shape == tweaked(x).shape == (2, 1000)
+        assert plain.eval()(x).shape == tweaked.eval()(x).shape == (2, 5)
 
 
 @pytest.mark.parametrize("size", [7, 8])
 def test_resnet_d_shortcut_sees_every_pixel_and_matches_the_main_path(size):
-    block = models.BasicBlock(4, 8, stride=2, avg_down=True).eval()
-    assert isinstance(block.shortcut[0], nn.AvgPool2d)
+    net = models.use_avg_down(models.ResNet(models.BasicBlock, [1, 1], widths=(4, 8),
+                                            stem=nn.Identity(), in_channels=4))
+    block = net.stages[1][0].eval()
     x = torch.randn(1, 4, size, size, requires_grad=True)
     block.shortcut(x).sum().backward()
     assert (x.grad.abs().sum(dim=1) > 0).all()
@@ -47,17 +78,20 @@ def test_plain_projection_skips_three_pixels_in_four():
     assert (x.grad.abs().sum(dim=1) > 0).float().mean() == 0.25
 
 
-def test_identity_shortcut_when_the_shape_is_kept():
+def test_shortcut_is_the_one_lab_04s_blocks_build():
+    block = models.BasicBlock(4, 8, stride=2)
+    assert str(block.shortcut) == str(models.shortcut(4, 8, stride=2))
     assert isinstance(models.shortcut(8, 8, 1), nn.Identity)
     assert isinstance(models.shortcut(8, 8, 1, avg_down=True), nn.Identity)
 
 
-def test_zero_init_makes_every_block_start_as_the_identity():
-    net = models.ResNet(models.Bottleneck, [2, 2], widths=(4, 8), num_classes=3,
-                        stem=models.small_stem(3, 4), zero_init_residual=True)
+def test_zero_init_makes_every_identity_block_start_as_the_identity():
+    net = models.zero_init_last_bn(models.ResNet(
+        models.Bottleneck, [2, 2], widths=(4, 8), num_classes=3, stem=models.small_stem(3, 4)))
     for stage in net.stages:
         for block in stage:
-            assert torch.all(block.last_bn.weight == 0)
+            last = block.bn3 if isinstance(block, models.Bottleneck) else block.bn2
+            assert torch.all(last.weight == 0)
     block = net.stages[0][1]  # identity shortcut
     x = torch.relu(torch.randn(2, 16, 5, 5))
     assert torch.equal(block(x), x)
@@ -69,8 +103,3 @@ def test_small_network_and_stem_argument():
                         in_channels=1, stem=stem)
     assert net.stem is stem
     assert net(torch.randn(3, 1, 28, 28)).shape == (3, 10)
-
-
-def test_mismatched_configuration_is_explained():
-    with pytest.raises(ValueError, match="one entry per stage"):
-        models.ResNet(models.BasicBlock, [2, 2], widths=(8, 16, 32))
