@@ -1,4 +1,4 @@
-"""The diagrams in img/: drawn by ``make figures`` (labutils/figures.py), committed."""
+"""The diagrams in img/: drawn by ``make figures`` (tools/draw_figures.py), committed."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from labutils import figures
+from tools import draw_figures as figures
 
 ROOT = Path(__file__).resolve().parents[1]
 # The labs reference exactly these names.
-EXPECTED = {"conv_sliding_window.png", "residual_block.png", "vgg_block.png", "unet.png",
-            "transposed_conv_zero_insertion.png"}
+EXPECTED = {"conv_sliding_window.png", "residual_block.png", "resnet_blocks.png",
+            "vgg_block.png", "unet.png", "transposed_conv_zero_insertion.png"}
 
 
 def test_make_figures_draws_exactly_the_committed_diagrams(tmp_path):
-    assert "-m labutils.figures" in (ROOT / "Makefile").read_text()
-    subprocess.run([sys.executable, "-m", "labutils.figures", "--out", str(tmp_path)],
+    assert "-m tools.draw_figures" in (ROOT / "Makefile").read_text()
+    subprocess.run([sys.executable, "-m", "tools.draw_figures", "--out", str(tmp_path)],
                    check=True, capture_output=True, cwd=ROOT, timeout=300)
     drawn = {path.name for path in tmp_path.iterdir()}
     committed = {path.name for path in (ROOT / "img").glob("*.png")}
@@ -36,6 +36,15 @@ def test_make_figures_draws_exactly_the_committed_diagrams(tmp_path):
             with Image.open(path) as image:
                 width, height = image.size
             assert width >= 800 and height >= 400, f"{path} is too small: {image.size}"
+
+
+def test_importing_the_figure_script_leaves_the_backend_alone():
+    """Only the script's main() switches matplotlib to files-only drawing."""
+    program = ("import matplotlib; matplotlib.use('svg'); import tools.draw_figures; "
+               "print(matplotlib.get_backend())")
+    shown = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True,
+                           text=True, check=True, timeout=120).stdout.strip()
+    assert shown == "svg"
 
 
 def test_the_sliding_window_is_what_conv2d_computes():

@@ -1,13 +1,20 @@
-"""The generator of student notebooks: stubs, round trip, notes, determinism, safety."""
+"""The generator of student notebooks: stubs, round trip, notes, determinism, and safety
+(kept and backed-up student work, all-or-nothing on errors, atomic writes)."""
 
+import base64
+import errno
+import os
+import re
 import shutil
 
 import nbformat
 import pytest
 from conftest import ROOT
 
-from labutils import authoring
-from labutils.authoring import AuthoringError, StudentWorkError
+from tools import generate_notebooks as authoring
+from tools import readme_sections as sections
+from tools import safe_files
+from tools.generate_notebooks import AuthoringError
 
 SOLUTION_CELL = """def output_size(n, k, p=0):
     \"\"\"Output length of a convolution.\"\"\"
@@ -91,7 +98,7 @@ def make_workbook(tmp_path):
 
 def test_generate_writes_a_clean_student_notebook(tmp_path):
     root = make_workbook(tmp_path)
-    changed = authoring.generate(root, quiet=True)
+    changed = authoring.generate(root, quiet=True).written
     assert changed == ["solutions/01_tiny.ipynb", "notebooks/01_tiny.ipynb"]
     student = nbformat.read(root / "notebooks" / "01_tiny.ipynb", as_version=4)
     kinds = [(c["cell_type"], c.get("id")) for c in student.cells]
@@ -113,35 +120,199 @@ def test_generate_is_deterministic_and_idempotent(tmp_path):
     root = make_workbook(tmp_path)
     authoring.generate(root, quiet=True)
     first = (root / "notebooks" / "01_tiny.ipynb").read_bytes()
-    assert authoring.generate(root, quiet=True) == []
+    assert authoring.generate(root, quiet=True).changed == []
     (root / "notebooks" / "01_tiny.ipynb").unlink()
     authoring.generate(root, quiet=True)
     assert (root / "notebooks" / "01_tiny.ipynb").read_bytes() == first
 
 
-def test_a_students_work_is_never_overwritten_without_force(tmp_path):
-    root = make_workbook(tmp_path)
-    authoring.generate(root, quiet=True)
-    path = root / "notebooks" / "01_tiny.ipynb"
+def edit_student_notebook(root, name="01_tiny.ipynb"):
+    """A student answers the exercise in ``notebooks/NAME``; returns the file's new text."""
+    path = root / "notebooks" / name
     student = nbformat.read(path, as_version=4)
     student.cells[4]["source"] = student.cells[4]["source"].replace(
         "raise NotImplementedError()", "return n - k + 1", 1)
     nbformat.write(student, path)
-    mine = path.read_text()
+    return path.read_text()
 
-    # The instructor changes the solution; regenerating must not destroy the edit.
-    solution_path = root / "solutions" / "01_tiny.ipynb"
-    solution = nbformat.read(solution_path, as_version=4)
-    solution.cells.append(nbformat.v4.new_markdown_cell("New summary."))
-    nbformat.write(solution, solution_path)
-    refusal = "(?s)notebooks/01_tiny.ipynb was changed after it was generated.*--force"
-    with pytest.raises(StudentWorkError, match=refusal):
-        authoring.generate(root, quiet=True)
-    assert path.read_text() == mine
-    assert authoring.main(["--root", str(root)]) == 1
 
-    authoring.generate(root, force=True, quiet=True)
+def add_summary(root, name="01_tiny.ipynb", text="New summary."):
+    """The instructor adds a markdown cell to ``solutions/NAME``."""
+    path = root / "solutions" / name
+    solution = nbformat.read(path, as_version=4)
+    solution.cells.append(nbformat.v4.new_markdown_cell(text))
+    nbformat.write(solution, path)
+
+
+def add_second_lab(root):
+    path = root / "solutions" / "02_second.ipynb"
+    shutil.copyfile(root / "solutions" / "01_tiny.ipynb", path)
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["labutils"] = {**nb.metadata["labutils"], "lab": 2, "title": "Second"}
+    nbformat.write(nb, path)
+
+
+def test_an_edited_student_notebook_is_kept_and_the_other_labs_are_regenerated(tmp_path,
+                                                                               capsys):
+    root = make_workbook(tmp_path)
+    add_second_lab(root)
+    authoring.generate(root, quiet=True)
+    mine = edit_student_notebook(root)
+    add_summary(root, "01_tiny.ipynb")
+    add_summary(root, "02_second.ipynb", "A fix for lab 02.")
+
+    assert authoring.main(["--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert (root / "notebooks" / "01_tiny.ipynb").read_text() == mine  # the work is safe
+    assert "A fix for lab 02." in (root / "notebooks" / "02_second.ipynb").read_text()
+    assert "New summary." in (root / "solutions" / "01_tiny.ipynb").read_text()
+    assert "wrote notebooks/02_second.ipynb" in out
+    assert "Kept these student notebooks as they are" in out
+    assert "  notebooks/01_tiny.ipynb\n" in out
+    assert "run `make notebooks ARGS=--force`; a copy of each is kept in notebooks/.backup/" in out
+    assert not (root / "notebooks" / ".backup").exists()
+
+
+def test_force_replaces_an_edited_notebook_after_backing_it_up(tmp_path, capsys):
+    root = make_workbook(tmp_path)
+    authoring.generate(root, quiet=True)
+    mine = edit_student_notebook(root)
+    add_summary(root)
+
+    assert authoring.main(["--root", str(root), "--force"]) == 0
+    out = capsys.readouterr().out
+    path = root / "notebooks" / "01_tiny.ipynb"
     assert "New summary." in path.read_text() and path.read_text() != mine
+    (backup,) = (root / "notebooks" / ".backup").glob("01_tiny.*.ipynb")
+    assert backup.read_text() == mine, "the backup must be the student's notebook, unchanged"
+    assert f"  notebooks/.backup/{backup.name}" in out and "Backed up" in out
+    assert "notebooks/.backup/" in (ROOT / ".gitignore").read_text()
+
+
+def test_backups_never_overwrite_each_other(tmp_path):
+    from datetime import datetime
+
+    path = tmp_path / "notebooks" / "01_tiny.ipynb"
+    moment = datetime(2026, 1, 2, 3, 4, 5)
+    first = safe_files.backup_path(path, moment)
+    assert first == tmp_path / "notebooks" / ".backup" / "01_tiny.20260102-030405.ipynb"
+    first.parent.mkdir(parents=True)
+    first.write_text("older backup")
+    assert safe_files.backup_path(path, moment).name == "01_tiny.20260102-030405-2.ipynb"
+
+
+def snapshot(root) -> dict:
+    return {path.relative_to(root).as_posix(): path.read_bytes()
+            for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+BAD_SOLUTIONS = {
+    "markers in markdown": (
+        lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell(
+            "The answer:\n### BEGIN SOLUTION\nx = 42\n### END SOLUTION")),
+        "cell 7 (id .*): this markdown cell holds the solution marker '### BEGIN SOLUTION' "
+        "(line 2)"),
+    "marker in another case": (
+        lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
+            "### Begin Solution\nx = 42\n### End Solution")),
+        "cell 7 (id .*): line 1 looks like a solution marker but is not one: "
+        "'### Begin Solution'"),
+    "unbalanced markers": (
+        lambda nb: nb.cells.append(nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 42")),
+        "cell 7 (id .*): the solution region opened on line 1 is never closed"),
+    "marker after code": (
+        lambda nb: nb.cells.append(nbformat.v4.new_code_cell("x = 42  ### END SOLUTION")),
+        "cell 7 (id .*): line 1 looks like a solution marker"),
+    "unclosed instructor note": (
+        lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell(
+            "Text.\n<!-- BEGIN INSTRUCTOR NOTE -->\nThe trick is p = 1.")),
+        "cell 7 (id .*): the instructor-note marker '<!-- BEGIN INSTRUCTOR NOTE -->'"),
+    "missing metadata": (
+        lambda nb: nb.metadata.pop("labutils"),
+        "solutions/01_tiny.ipynb: the notebook metadata needs a 'labutils' entry"),
+}
+
+
+@pytest.mark.parametrize("fault", BAD_SOLUTIONS, ids=list(BAD_SOLUTIONS))
+def test_a_bad_solution_stops_the_run_before_anything_is_written(tmp_path, capsys, fault):
+    root = make_workbook(tmp_path)
+    add_second_lab(root)
+    authoring.generate(root, quiet=True)
+    add_summary(root, "02_second.ipynb", "A fix for lab 02.")  # a change that must wait
+    damage, message = BAD_SOLUTIONS[fault]
+    path = root / "solutions" / "01_tiny.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    damage(nb)
+    nbformat.write(nb, path)
+    before = snapshot(root)
+
+    assert authoring.main(["--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: solutions/01_tiny.ipynb")
+    pattern = re.escape(message).replace(re.escape("(id .*)"), r"\(id \w+\)")
+    assert re.search(pattern, err), err
+    assert err.rstrip().endswith("Nothing was written.")
+    assert snapshot(root) == before, "a failed run must change nothing (all or nothing)"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"cells": [', "solutions/01_tiny.ipynb is not valid JSON (line 1, column 12"),
+    ('{"cells": 3, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+     "solutions/01_tiny.ipynb is not a valid notebook"),
+])
+def test_a_broken_notebook_file_is_named_with_a_remedy(tmp_path, capsys, text, message):
+    root = make_workbook(tmp_path)
+    (root / "solutions" / "01_tiny.ipynb").write_text(text)
+    before = snapshot(root)
+    assert authoring.main(["--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "git diff solutions/01_tiny.ipynb" in err, err
+    assert snapshot(root) == before
+
+
+def test_a_full_disk_leaves_every_file_intact(tmp_path, capsys, monkeypatch):
+    """The disk fills up in the middle of the third file: nothing is cut or lost."""
+    root = make_workbook(tmp_path)
+    add_second_lab(root)
+    begin, end = sections.section_markers("course-index")
+    (root / "README.md").write_text(f"# Workbook\n{begin}\n{end}\n")
+    authoring.generate(root, quiet=True)
+    add_summary(root, "01_tiny.ipynb")
+    add_summary(root, "02_second.ipynb", "A fix for lab 02.")
+    solution = nbformat.read(root / "solutions" / "01_tiny.ipynb", as_version=4)
+    solution.metadata["labutils"]["title"] = "Tiny, renamed"  # the README changes too
+    nbformat.write(solution, root / "solutions" / "01_tiny.ipynb")
+    before = snapshot(root)
+
+    real_write, calls = os.write, []
+
+    def write_until_full(descriptor, data):
+        calls.append(descriptor)
+        if len(calls) == 3:  # half of the third file, then the disk is full
+            real_write(descriptor, bytes(data[: len(data) // 2]))
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(descriptor, data)
+
+    monkeypatch.setattr(safe_files.os, "write", write_until_full)
+    assert authoring.main(["--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "could not write" in err and "the disk is full" in err
+    assert "Nothing was changed: every notebook and the README are as they were." in err
+    assert "run `make notebooks` again" in err
+    assert snapshot(root) == before, "no file may change, and no temporary file may be left"
+
+    monkeypatch.setattr(safe_files.os, "write", real_write)  # space freed: it works again
+    assert authoring.main(["--root", str(root)]) == 0
+    assert "Tiny, renamed" in (root / "README.md").read_text()
+
+
+def test_atomic_write_keeps_the_file_mode_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("old")
+    target.chmod(0o640)
+    safe_files.write_atomic(target, "new")
+    assert target.read_text() == "new" and (target.stat().st_mode & 0o777) == 0o640
+    assert [path.name for path in tmp_path.iterdir()] == ["file.txt"]
 
 
 def test_check_mode_reports_without_writing(tmp_path, capsys):
@@ -161,4 +332,36 @@ def test_notebooks_without_metadata_are_refused(tmp_path):
     del nb.metadata["labutils"]
     nbformat.write(nb, path)
     with pytest.raises(AuthoringError, match="needs a 'labutils' entry"):
+        authoring.generate(root, quiet=True)
+
+
+def test_img_figures_become_attachments_in_both_notebooks(tmp_path):
+    root = make_workbook(tmp_path)
+    (root / "img").mkdir()
+    png = b"\x89PNG\r\n\x1a\n fake figure"
+    (root / "img" / "block.png").write_bytes(png)
+    path = root / "solutions" / "01_tiny.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A block:\n\n![a block](../img/block.png)"))
+    nbformat.write(nb, path)
+    authoring.generate(root, quiet=True)
+    for folder in ("solutions", "notebooks"):
+        made = nbformat.read(root / folder / "01_tiny.ipynb", as_version=4)
+        (cell,) = [c for c in made.cells if "a block" in c["source"]]
+        assert cell["source"] == "A block:\n\n![a block](attachment:block.png)"
+        assert base64.b64decode(cell["attachments"]["block.png"]["image/png"]) == png
+
+    (root / "img" / "block.png").write_bytes(png + b" redrawn")  # make figures, then again
+    authoring.generate(root, quiet=True)
+    made = nbformat.read(root / "notebooks" / "01_tiny.ipynb", as_version=4)
+    data = [c["attachments"]["block.png"]["image/png"] for c in made.cells
+            if c.get("attachments")]
+    assert base64.b64decode(data[0]) == png + b" redrawn"
+
+    (root / "img" / "block.png").unlink()  # the attachment is still in the notebook: fine
+    authoring.generate(root, quiet=True)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("![lost](../img/missing.png)"))
+    nbformat.write(nb, path)
+    with pytest.raises(AuthoringError, match="the figure 'missing.png' is neither in img/"):
         authoring.generate(root, quiet=True)

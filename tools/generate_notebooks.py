@@ -77,6 +77,7 @@ def read_solution(path: Path, label: str) -> nbformat.NotebookNode:
     and solution markers only where they work."""
     try:
         text = path.read_text(encoding="utf-8")
+        json.loads(text)  # for the line and column of a JSON error
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except json.JSONDecodeError as error:
