@@ -170,6 +170,6 @@ def test_setup_cell_is_folded_with_a_short_title():
     cell = generated_setup_cell()
     assert cell["metadata"] == {"cellView": "form", "jupyter": {"source_hidden": True}}
     lines = cell["source"].split("\n")
-    assert lines[0].startswith("#@title Set-up: run this cell first.")
+    assert lines[0].startswith("# @title Set-up: run this cell first.")
     visible = lines[:lines.index("")]  # the comment block before the code
     assert 2 <= len(visible) <= 5, visible

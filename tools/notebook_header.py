@@ -88,7 +88,7 @@ def badge_cell(config: Config, notebook: str) -> nbformat.NotebookNode:
 
 
 SETUP_TEMPLATE = '''\
-#@title Set-up: run this cell first. On Colab it installs labutils, the workbook's helpers.
+# @title Set-up: run this cell first. On Colab it installs labutils, the workbook's helpers.
 # Anywhere else it only checks that labutils is there (`make lab` puts it in .venv).
 # The code below is folded: click the "..." (JupyterLab) or "Show code" (Colab) to read it.
 
