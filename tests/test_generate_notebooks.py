@@ -365,3 +365,11 @@ def test_img_figures_become_attachments_in_both_notebooks(tmp_path):
     nbformat.write(nb, path)
     with pytest.raises(AuthoringError, match="the figure 'missing.png' is neither in img/"):
         authoring.generate(root, quiet=True)
+
+
+def test_the_wrong_folder_is_named_with_the_remedy(tmp_path, capsys):
+    assert authoring.main(["--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: there is no pyproject.toml in {tmp_path}: run the generator from the " \
+           "workbook's folder (`make notebooks`), or pass --root." in err
+    assert list(tmp_path.iterdir()) == []

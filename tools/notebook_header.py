@@ -61,8 +61,15 @@ class ConfigError(ValueError):
 
 def read_config(root: Path) -> Config:
     path = root / "pyproject.toml"
-    with open(path, "rb") as stream:
-        settings = tomllib.load(stream).get("tool", {}).get("labutils", {})
+    try:
+        with open(path, "rb") as stream:
+            settings = tomllib.load(stream).get("tool", {}).get("labutils", {})
+    except FileNotFoundError:
+        raise ConfigError(f"there is no pyproject.toml in {root}: run the generator from the "
+                          "workbook's folder (`make notebooks`), or pass --root.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML ({error}): undo the last edit "
+                          "(`git diff pyproject.toml`).") from None
     missing = [key for key in ("repository", "install_ref") if not settings.get(key)]
     if missing:
         raise ConfigError(f"{path}: [tool.labutils] needs {' and '.join(missing)} (the "
