@@ -173,3 +173,29 @@ def test_setup_cell_is_folded_with_a_short_title():
     assert lines[0].startswith("# @title Set-up: run this cell first.")
     visible = lines[:lines.index("")]  # the comment block before the code
     assert 2 <= len(visible) <= 5, visible
+
+
+def test_in_a_real_kernel_the_student_sees_only_the_message():
+    """Through jupyter_client, as JupyterLab runs it: the cell fails (so Run All stops
+    there) and the error shown is the one message, with no traceback."""
+    from jupyter_client.manager import start_new_kernel
+
+    pretend = ("import importlib.util as u\n_real = u.find_spec\n"
+               "u.find_spec = lambda name, *a, **k: None if name.split('.')[0] in "
+               "('labutils', 'google') else _real(name, *a, **k)")
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        client.execute_interactive(pretend, timeout=60)
+        errors = []
+        reply = client.execute_interactive(
+            setup_source(), timeout=60,
+            output_hook=lambda msg: errors.append(msg["content"])
+            if msg["msg_type"] == "error" else None)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "error"
+    (error,) = errors
+    assert len(error["traceback"]) == 1
+    assert error["traceback"][0].startswith("Set-up: labutils is not installed for this "
+                                            "kernel's Python")
