@@ -1,5 +1,5 @@
 # The CNN workbook. `make lab` opens it, `make test` runs every test.
-# Both create the virtual environment .venv first when it is missing.
+# Both create the virtual environment .venv first when it is missing (or broken).
 
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
@@ -8,6 +8,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+# JupyterLab's settings for `make lab`: no "Jupyter news" pop-up, the kernel starts by itself.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+# What a working .venv can do: run its Python, and find the packages the workbook needs.
+VENV_WORKS := $(BIN)/python -c 'import importlib.util as u, sys; \
+	sys.exit(any(u.find_spec(m) is None for m in ("labutils", "torch", "jupyterlab", "pytest")))'
+
+# A .venv that says it is ready but no longer works (its Python was removed or moved, or
+# a package is missing) is repaired: forget that it was ready, so the recipe below runs.
+ifneq ($(wildcard $(READY)),)
+ifneq ($(shell $(VENV_WORKS) >/dev/null 2>&1 && echo ok),ok)
+$(info $(VENV) does not work any more (its Python does not run, or a package is missing): repairing it.)
+$(shell rm -f $(READY))
+endif
+endif
 
 .PHONY: help lab test doctor notebooks figures bench clean-venv
 
@@ -15,19 +29,31 @@ help:
 	@echo "make lab        open the workbook in JupyterLab"
 	@echo "make test       run every test (unit tests, notebooks, student versions)"
 	@echo "make doctor     say whether this machine is ready (Python, torch, device, data)"
-	@echo "make notebooks  regenerate notebooks/ (and the README index) from solutions/"
-	@echo "make figures    redraw the diagrams in img/"
+	@echo "make notebooks  regenerate notebooks/ (and the README index) from solutions/;"
+	@echo "                ARGS=--force also replaces edited ones (backups in notebooks/.backup/)"
+	@echo "make figures    redraw the diagrams in img/ (then make notebooks attaches them)"
 	@echo "make bench      time every lab against its budget and run the benchmarks"
+	@echo "make clean-venv delete .venv; the next make command builds it again from scratch"
 
 $(READY): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed: none found on PATH."; exit 1; }
+	@if [ -e $(VENV) ] && ! $(BIN)/python -c '' >/dev/null 2>&1; then \
+		echo "$(VENV) is broken (its Python does not run): building it again ..."; \
+		rm -rf $(VENV); fi
 	@test -x $(BIN)/python || { echo "Creating $(VENV) with $(PYTHON) ..."; $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	@$(BIN)/python -m pip install --quiet --upgrade pip && \
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e . || { \
+		echo; echo "Installing the packages into $(VENV) failed (pip's message is above)."; \
+		echo "Fix the cause (network, disk space), then run: make clean-venv && make lab"; \
+		exit 1; }
 	@touch $(READY)
 
-lab: $(READY)
-	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)"
+$(LAB_SETTINGS): tools/lab_overrides.json $(READY)
+	@mkdir -p $(dir $@)
+	cp tools/lab_overrides.json $@
+
+lab: $(READY) $(LAB_SETTINGS)
+	$(BIN)/jupyter lab $(ROOT_FLAG) --config=tools/lab_server_config.py --ServerApp.root_dir="$(CURDIR)"
 
 test: $(READY)
 	$(BIN)/python -m pytest tests $(wildcard solutions/[0-9][0-9]_*.ipynb) --nbval-lax $(PYTEST_ARGS)
@@ -36,10 +62,10 @@ doctor: $(READY)
 	$(BIN)/python -m labutils doctor
 
 notebooks: $(READY)
-	$(BIN)/python -m labutils.authoring $(ARGS)
+	$(BIN)/python -m tools.generate_notebooks $(ARGS)
 
 figures: $(READY)
-	$(BIN)/python -m labutils.figures
+	$(BIN)/python -m tools.draw_figures
 
 bench: $(READY)
 	$(BIN)/python benchmarks/notebooks.py $(BENCH_ARGS)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -65,3 +68,21 @@ def mnist_small():
     X, y = labutils.as_tensors(train)
     Xt, yt = labutils.as_tensors(test)
     return X[:2000], y[:2000], Xt[:1000], yt[:1000]
+
+
+@pytest.fixture(scope="session")
+def labutils_wheel(tmp_path_factory) -> Path:
+    """A wheel of this checkout's labutils, built from a copy so the checkout stays clean
+    (no build/ or *.egg-info left behind)."""
+    build = tmp_path_factory.mktemp("wheel")
+    source = build / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copyfile(ROOT / name, source / name)
+    shutil.copytree(ROOT / "labutils", source / "labutils",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--wheel-dir", str(build / "dist"), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    (made,) = (build / "dist").glob("labutils-*.whl")
+    return made

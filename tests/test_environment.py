@@ -3,8 +3,10 @@ Binder), postBuild, pyproject.toml and the Makefile."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -29,6 +31,30 @@ def test_postbuild_installs_labutils_for_binder():
     post_build = ROOT / "postBuild"
     assert os.access(post_build, os.X_OK), "postBuild must be executable"
     assert "pip install --no-deps -e ." in post_build.read_text()
+    # Binder gets the same JupyterLab settings as `make lab` (one file, tools/).
+    assert 'cp tools/lab_overrides.json "$settings/overrides.json"' in post_build.read_text()
+
+
+def test_jupyterlab_settings_switch_off_the_news_pop_up():
+    settings = json.loads((ROOT / "tools" / "lab_overrides.json").read_text())
+    assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert settings["@jupyterlab/docmanager-extension:plugin"]["autoStartDefaultKernel"]
+
+
+def test_authoring_tools_are_not_runtime_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    names = [re.split(r"[<>=!~ \[]", item)[0] for item in project["project"]["dependencies"]]
+    assert "nbformat" not in names, "only the authors' tools need nbformat"
+    assert any(line.startswith("nbformat") for line in requirements()), \
+        "authors and tests still need nbformat, from requirements.txt"
+    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["labutils*"]
+
+
+def test_nothing_in_labutils_imports_the_tools():
+    for path in (ROOT / "labutils").rglob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"^\s*(from|import)\s+tools\b", text, re.MULTILINE), path
+        assert "nbformat" not in text, f"{path} uses nbformat, which students may not have"
 
 
 def test_requirements_cover_labutils_dependencies():

@@ -1,10 +1,12 @@
-"""Lab 01 in JupyterLab, driven by a real (headless) Chromium: Run All, no cell fails.
+"""Lab 01 in JupyterLab, driven by a real (headless) Chromium: Run All, no cell fails;
+and the first screen of ``make lab`` is clean.
 
 What a student does after ``make lab``: open the notebook, Run > Run All Cells. The test
-starts JupyterLab on the loopback interface with a token, opens a copy of the notebook in
-a temporary folder (so the checkout is never written), runs every cell from the menu and
-then reads the result twice: what the page shows (prompts and error outputs) and the
-notebook file that JupyterLab saves. A screenshot lands in ``tests/artifacts/``.
+starts JupyterLab on the loopback interface with a token and with the settings ``make lab``
+uses (``tools/lab_overrides.json``, ``tools/lab_server_config.py``), opens a copy of the
+notebook in a temporary folder (so the checkout is never written), runs every cell from
+the menu and then reads the result twice: what the page shows (prompts and error outputs)
+and the notebook file that JupyterLab saves. A screenshot lands in ``tests/artifacts/``.
 
 Needs Debian's ``chromium`` (``apt-get install -y chromium``) and the ``playwright``
 Python package; ``.ci/run`` installs both. Without them the test is skipped, except on CI
@@ -36,18 +38,19 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
 
-# JupyterLab user settings for the test: no news or update pop-ups, start the notebook's
-# kernel without the "Select kernel" dialog, no autosave, and every cell kept in the page
-# (by default JupyterLab only renders the cells near the visible part of a notebook).
+# What `make lab` gives JupyterLab: settings overrides (no news pop-up, the kernel starts
+# without the "Select kernel" dialog) and a server configuration (kernel metadata).
+LAB_OVERRIDES = ROOT / "tools" / "lab_overrides.json"
+LAB_CONFIG = ROOT / "tools" / "lab_server_config.py"
+# Settings for the test only: no autosave, and every cell kept in the page (by default
+# JupyterLab only renders the cells near the visible part of a notebook).
 SETTINGS = {
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                     "checkForUpdates": False},
-    "@jupyterlab/docmanager-extension/plugin": {"autoStartDefaultKernel": True,
-                                                "autosave": False},
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
 }
 
-# Reads the open notebook from the page: the prompts the student sees ("[3]:", "[*]:"),
+# Reads the open notebook from the page: the prompts the student sees ("[3]:", "[*]:"; for
+# a cell whose input is folded, its execution count),
 # the outputs JupyterLab shows as errors, and the kernel's state. ``window.jupyterapp``
 # exists because the server runs with --LabApp.expose_app_in_browser=True.
 NOTEBOOK_STATE = """() => {
@@ -55,8 +58,12 @@ NOTEBOOK_STATE = """() => {
     if (!panel || !panel.content || !panel.sessionContext) return null;
     const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
     const code = panel.content.widgets.filter(cell => cell.model.type === 'code');
-    const prompts = code.map(cell =>
-        (cell.node.querySelector('.jp-InputPrompt') || {}).textContent || '');
+    const prompts = code.map(cell => {
+        const shown = (cell.node.querySelector('.jp-InputPrompt') || {}).textContent || '';
+        if (shown.trim()) return shown;
+        const count = cell.model.executionCount;  // a folded cell (the set-up) shows none
+        return count === null ? '' : `[${count}]:`;
+    });
     const errors = [];
     code.forEach((cell, index) => {
         const outputs = cell.model.outputs;
@@ -112,6 +119,9 @@ class JupyterLab:
             target = settings / f"{plugin}.jupyterlab-settings"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(values))
+        app_settings = self.home / "app-settings"  # where `make lab` puts overrides.json
+        app_settings.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(LAB_OVERRIDES, app_settings / "overrides.json")
         env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
         env.update(
             PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
@@ -127,8 +137,9 @@ class JupyterLab:
                    "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
                    f"--ServerApp.root_dir={self.root}",
                    f"--LabApp.user_settings_dir={settings}",
+                   f"--LabApp.app_settings_dir={app_settings}", f"--config={LAB_CONFIG}",
                    f"--LabApp.workspaces_dir={self.home / 'workspaces'}",
-                   "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True"]
+                   "--LabApp.expose_app_in_browser=True"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")
         with open(self.log, "w") as log:
@@ -156,25 +167,77 @@ class JupyterLab:
                 self.process.wait()
 
 
+def _serve_copy(notebook: Path, workdir: Path) -> tuple[Path, Path]:
+    """A copy of ``notebook`` to serve: ``(served folder, the copy)``. The copy keeps the
+    notebook's folder name, so relative paths such as ../data work."""
+    served = workdir / "served"
+    copy = served / notebook.parent.name / notebook.name
+    copy.parent.mkdir(parents=True)
+    shutil.copyfile(notebook, copy)
+    for folder in ("data",):
+        if (ROOT / folder).is_dir():
+            (served / folder).symlink_to(ROOT / folder, target_is_directory=True)
+    return served, copy
+
+
+def _launch(playwright, workdir: Path):
+    return playwright.chromium.launch_persistent_context(
+        str(workdir / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
+        args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
+
+
+# What a student sees right after the notebook opened: is it marked modified, which
+# notifications are up, which dialogs are open, and the metadata JupyterLab holds.
+FIRST_SCREEN = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    return {dirty: panel.context.model.dirty,
+            title: panel.title.className,
+            metadata: panel.context.model.toJSON().metadata,
+            notifications: Array.from(document.querySelectorAll(
+                '.jp-toastContainer .Toastify__toast, .jp-Notification-Toast'))
+                .map(node => node.textContent),
+            dialogs: Array.from(document.querySelectorAll('.jp-Dialog'))
+                .map(node => node.textContent)};
+}"""
+
+
+def first_screen(notebook: Path, workdir: Path, screenshot: Path) -> dict:
+    """Open a copy of ``notebook`` as `make lab` would, wait until its kernel is ready
+    and JupyterLab has settled, and report what the student sees."""
+    from playwright.sync_api import sync_playwright
+
+    served, copy = _serve_copy(notebook, workdir)
+    with JupyterLab(served, workdir) as lab, sync_playwright() as playwright:
+        browser = _launch(playwright, workdir)
+        try:
+            page = browser.pages[0] if browser.pages else browser.new_page()
+            page.goto(lab.url(f"lab/tree/{copy.relative_to(served).as_posix()}") + "&reset",
+                      timeout=120_000)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:  # no dialog is accepted on the student's behalf
+                state = page.evaluate(NOTEBOOK_STATE)
+                if state and state["connected"] and state["kernel"] == "idle":
+                    break
+                time.sleep(0.5)
+            time.sleep(5)  # the kernel's metadata and the news question come after it starts
+            seen = page.evaluate(FIRST_SCREEN)
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot))
+        finally:
+            browser.close()
+    seen["file_unchanged"] = copy.read_bytes() == notebook.read_bytes()
+    return seen
+
+
 def run_all_in_browser(notebook: Path, workdir: Path, screenshot: Path,
                        timeout_s: float) -> BrowserRun:
     """Open a copy of ``notebook`` in JupyterLab, Run All Cells, save, and report."""
     from playwright.sync_api import sync_playwright
 
-    # The copy keeps the notebook's folder name, so relative paths such as ../img work.
-    served = workdir / "served"
-    copy = served / notebook.parent.name / notebook.name
-    copy.parent.mkdir(parents=True)
-    shutil.copyfile(notebook, copy)
-    for folder in ("img", "data"):
-        if (ROOT / folder).is_dir():
-            (served / folder).symlink_to(ROOT / folder, target_is_directory=True)
-
+    served, copy = _serve_copy(notebook, workdir)
     start = time.monotonic()
     with JupyterLab(served, workdir) as lab, sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(workdir / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
+        browser = _launch(playwright, workdir)
         try:
             page = browser.pages[0] if browser.pages else browser.new_page()
             relative = copy.relative_to(served).as_posix()
@@ -299,3 +362,39 @@ def test_lab01_runs_all_cells_in_jupyterlab(tmp_path):
     assert not unfinished, f"code cells {unfinished} did not finish (prompts {run.prompts})"
     assert not run.errors, f"cells show errors in the browser: {run.errors}"
     assert _saved_problems(run.saved) == []
+
+
+def test_make_lab_opens_a_student_notebook_on_a_clean_first_screen(tmp_path):
+    """No "Jupyter news" question, no "Select kernel" dialog, and a notebook the student has
+    not touched is not marked modified (its kernel metadata already matches)."""
+    _require_browser()
+    notebook = ROOT / "notebooks" / "01_convolutions.ipynb"
+    if not notebook.exists():
+        pytest.skip("notebooks/01_convolutions.ipynb does not exist on this branch yet")
+    seen = first_screen(notebook, tmp_path, ARTIFACTS / "jupyterlab_first_screen.png")
+    assert seen["dialogs"] == [], seen["dialogs"]
+    assert not any("news" in text.lower() for text in seen["notifications"]), \
+        seen["notifications"]
+    assert seen["dirty"] is False, (
+        "JupyterLab marks the untouched notebook modified; it holds this metadata: "
+        f"{json.dumps(seen['metadata'])[:600]}")
+    assert "jp-mod-dirty" not in seen["title"]
+    assert seen["file_unchanged"], "opening the notebook must not write it"
+
+
+def test_the_lab_server_fills_in_python3_kernel_metadata_only():
+    """What the browser test above relies on, without a browser."""
+    import platform
+
+    from tools import lab_server_config
+
+    python = {"kernelspec": {"name": "python3", "display_name": "Python 3"},
+              "language_info": {"name": "python"}}
+    lab_server_config.match_kernel(python)
+    assert python["language_info"]["version"] == platform.python_version()
+    assert python["kernelspec"]["display_name"] == lab_server_config.kernel_metadata()[
+        "kernelspec"]["display_name"]
+    other = {"kernelspec": {"name": "ir", "display_name": "R"}, "language_info": {"name": "R"}}
+    before = json.loads(json.dumps(other))
+    lab_server_config.match_kernel(other)
+    assert other == before

@@ -1,7 +1,7 @@
-"""Lint: ruff on labutils and the tests, and (through nbqa) on the solution notebooks.
+"""Lint: ruff on labutils, tools and the tests, and (through nbqa) on the solution notebooks.
 
 The rules are in ``[tool.ruff]`` of pyproject.toml; notebooks get a gentler set.
-Fix most findings with ``.venv/bin/ruff check --fix labutils tests`` (and
+Fix most findings with ``.venv/bin/ruff check --fix labutils tools tests`` (and
 ``.venv/bin/nbqa ruff --fix solutions``, then ``make notebooks``).
 """
 
@@ -24,8 +24,8 @@ def ruff(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-def test_labutils_tests_and_benchmarks_pass_ruff():
-    result = ruff("ruff", "check", "--no-cache", "labutils", "tests", "benchmarks")
+def test_labutils_tools_tests_and_benchmarks_pass_ruff():
+    result = ruff("ruff", "check", "--no-cache", "labutils", "tools", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

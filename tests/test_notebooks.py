@@ -7,6 +7,7 @@ which ``make test`` runs); these tests cover what nbval cannot see.
 from __future__ import annotations
 
 import ast
+import base64
 import re
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from labutils import authoring
 from labutils.checks import CheckFailed, NotImplementedYet
+from tools import generate_notebooks as authoring
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
@@ -65,7 +66,34 @@ def test_every_student_notebook_has_a_solution():
 
 
 def test_generator_has_nothing_left_to_do():
-    assert authoring.generate(ROOT, check=True) == [], "run `make notebooks`"
+    assert authoring.generate(ROOT, check=True).changed == [], "run `make notebooks`"
+
+
+@pytest.mark.parametrize("folder", ["solutions", "notebooks"])
+@pytest.mark.parametrize("name", NAMES)
+def test_figures_travel_inside_the_notebook_and_equal_img(folder, name):
+    """Every figure a markdown cell shows is attached to it, byte for byte the file in
+    img/ (the one source), so it shows on Colab and in a notebook opened on its own."""
+    nb = read(folder, name)
+    for index, cell in enumerate(nb.cells):
+        if cell["cell_type"] != "markdown":
+            continue
+        assert not re.search(r"\]\((\.\./)?img/", cell["source"]), (
+            f"{folder}/{name}, cell {index + 1} still links a figure in img/: "
+            "run `make notebooks` to attach it")
+        for link in re.findall(r"\(attachment:([^)]+)\)", cell["source"]):
+            attached = cell.get("attachments", {}).get(link, {}).get("image/png")
+            assert attached, f"{folder}/{name}, cell {index + 1}: {link} is not attached"
+            assert base64.b64decode(attached) == (ROOT / "img" / link).read_bytes(), (
+                f"{folder}/{name}, cell {index + 1}: {link} differs from img/{link}: "
+                "run `make notebooks`")
+
+
+def test_lab04_shows_its_own_resnet_figure():
+    shown = [cell["source"] for cell in read("solutions", "04_classic_architectures.ipynb").cells
+             if cell["cell_type"] == "markdown" and "attachment:" in cell["source"]]
+    assert any("attachment:resnet_blocks.png" in text for text in shown)
+    assert not any("residual_block.png" in text for text in shown), "that is lab 03's block"
 
 
 @pytest.mark.parametrize("name", NAMES)

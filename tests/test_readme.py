@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labutils import authoring
+from tools import generate_notebooks as authoring
+from tools import readme_sections as sections
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -22,13 +23,13 @@ def labs_of(root: Path) -> list[tuple[str, dict]]:
 
 
 def test_generated_sections_are_up_to_date():
-    assert authoring.readme_text(README, CONFIG, labs_of(ROOT)) == README, (
+    assert sections.readme_text(README, CONFIG, labs_of(ROOT)) == README, (
         "README.md's course index or badges are out of date: run `make notebooks`.")
 
 
 def test_readme_has_both_generated_sections():
     for section in ("badges", "course-index"):
-        begin, end = authoring.section_markers(section)
+        begin, end = sections.section_markers(section)
         assert README.count(begin) == 1 and README.count(end) == 1
         assert README.index(begin) < README.index(end)
 
@@ -49,6 +50,7 @@ def test_the_two_commands_come_first():
     "environment.yml", "pip install -r requirements.txt", "Colab", "Binder",
     "LABUTILS_DATA_DIR", "LABUTILS_DATA_MIRROR", "export LABUTILS_DATA_MIRROR=../shared/datasets",
     "LABUTILS_DEVICE", "python -m labutils doctor", "CONTRIBUTING.md", "make figures",
+    "make clean-venv", "ARGS=--force", "notebooks/.backup/",
 ])
 def test_readme_explains(needed):
     assert needed in README
@@ -62,7 +64,7 @@ def meta(lab: int, title: str, topics: list[str], minutes: int = 45) -> dict:
 def test_course_index_rows():
     labs = [("02_first_cnn.ipynb", meta(2, "Your first CNN", ["MNIST", "training"], 90)),
             ("01_convolutions.ipynb", meta(1, "Convolutions | pooling", ["convolution"], 60))]
-    table = authoring.course_index(CONFIG, labs).splitlines()
+    table = sections.course_index(CONFIG, labs).splitlines()
     assert table[0] == "| Lab | Title | Topics | Time | Colab |"
     assert table[2].startswith("| 01 | [Convolutions \\| pooling](notebooks/01_convolutions.ipynb)"
                                " | convolution | 60 min | [![Open In Colab]")
@@ -73,25 +75,25 @@ def test_course_index_rows():
 
 
 def test_course_index_without_labs():
-    assert "No lab" in authoring.course_index(CONFIG, [])
+    assert "No lab" in sections.course_index(CONFIG, [])
 
 
 def test_replace_section_keeps_the_rest():
-    begin, end = authoring.section_markers("course-index")
+    begin, end = sections.section_markers("course-index")
     text = f"before\n{begin}\nold\n{end}\nafter\n"
-    assert authoring.replace_section(text, "course-index", "new") == \
+    assert sections.replace_section(text, "course-index", "new") == \
         f"before\n{begin}\n\nnew\n\n{end}\nafter\n"
-    assert authoring.replace_section("no markers\n", "course-index", "new") == "no markers\n"
+    assert sections.replace_section("no markers\n", "course-index", "new") == "no markers\n"
     with pytest.raises(authoring.AuthoringError, match="once, in that order"):
-        authoring.replace_section(f"{end}\n{begin}\n", "course-index", "new")
+        sections.replace_section(f"{end}\n{begin}\n", "course-index", "new")
     with pytest.raises(authoring.AuthoringError):
-        authoring.replace_section(f"{begin}\n", "course-index", "new")
+        sections.replace_section(f"{begin}\n", "course-index", "new")
 
 
 def test_make_notebooks_rewrites_the_index(tmp_path):
     """``generate`` fills the index from the solutions' metadata, and reports drift."""
     shutil.copyfile(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    begin, end = authoring.section_markers("course-index")
+    begin, end = sections.section_markers("course-index")
     (tmp_path / "README.md").write_text(f"# Workbook\n\n{begin}\nstale\n{end}\n\nThe end.\n")
     (tmp_path / "solutions").mkdir()
     for number, title in ((3, "Residual blocks"), (1, "Convolutions and pooling")):
@@ -100,7 +102,7 @@ def test_make_notebooks_rewrites_the_index(tmp_path):
         nb.metadata["labutils"] = meta(number, title, ["topic"])
         nbformat.write(nb, tmp_path / "solutions" / f"{number:02d}_lab.ipynb")
 
-    assert "README.md" in authoring.generate(tmp_path, check=True, quiet=True)
+    assert "README.md" in authoring.generate(tmp_path, check=True, quiet=True).changed
     assert "stale" in (tmp_path / "README.md").read_text()  # check mode writes nothing
     authoring.generate(tmp_path, quiet=True)
     text = (tmp_path / "README.md").read_text()
@@ -108,4 +110,4 @@ def test_make_notebooks_rewrites_the_index(tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| 0")]
     assert [row[:5] for row in rows] == ["| 01 ", "| 03 "]
     assert "[Residual blocks](notebooks/03_lab.ipynb)" in rows[1]
-    assert authoring.generate(tmp_path, check=True) == []
+    assert authoring.generate(tmp_path, check=True).changed == []

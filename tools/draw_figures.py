@@ -2,7 +2,8 @@
 
 Each diagram is one small function that draws with matplotlib only: boxes, arrows and
 grids of numbers. The numbers in the convolution diagrams are computed here, not typed.
-Run ``python -m labutils.figures`` (or ``make figures``) after changing one.
+Run ``python -m tools.draw_figures`` (or ``make figures``) after changing one, then
+``make notebooks``, which attaches the figures to the notebooks that show them.
 """
 
 from __future__ import annotations
@@ -12,14 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 IMG = Path(__file__).resolve().parent.parent / "img"
 DPI = 150
@@ -190,6 +188,65 @@ def residual_block() -> plt.Figure:
     return fig
 
 
+def _resnet_column(ax: plt.Axes, x: float, title: str, given: str,
+                   steps: list[tuple[str, str]], result: str,
+                   projection: str | None) -> None:
+    """One ResNet block drawn top to bottom at ``x``: its layers, the sum with the
+    shortcut (the identity, or a ``projection`` box on the shortcut) and the last ReLU."""
+    ax.text(x, 1.0, title, ha="center", va="center", fontsize=12.5, weight="bold")
+    ax.text(x, 1.55, given, ha="center", va="center", fontsize=11)
+    ys = [2.6 + 1.05 * i for i in range(len(steps))]
+    _arrow(ax, (x, 1.75), (x, ys[0] - 0.38))
+    for (text, colour), y in zip(steps, ys):
+        _box(ax, x, y, 3.0, 0.76, text, colour, 10.5)
+    for above, below in zip(ys, ys[1:]):
+        _arrow(ax, (x, above + 0.38), (x, below - 0.38))
+    plus_y = ys[-1] + 1.0
+    ax.add_patch(plt.Circle((x, plus_y), 0.25, facecolor="white", edgecolor="#333333",
+                            linewidth=1.8))
+    ax.text(x, plus_y, "+", ha="center", va="center", fontsize=18)
+    _arrow(ax, (x, ys[-1] + 0.38), (x, plus_y - 0.25))
+    relu_y = plus_y + 0.85
+    _arrow(ax, (x, plus_y + 0.25), (x, relu_y - 0.27))
+    _box(ax, x, relu_y, 1.3, 0.54, "ReLU", ORANGE, 10.5)
+    _arrow(ax, (x, relu_y + 0.27), (x, relu_y + 0.75))
+    ax.text(x, relu_y + 0.95, result, ha="center", va="center", fontsize=11)
+    # The shortcut: from x, down the right-hand side, into the sum.
+    right, top = x + (2.15 if projection is None else 2.55), 1.9
+    if projection is None:
+        ax.plot([x, right, right], [top, top, plus_y], color=RED, linewidth=2)
+        ax.text(right + 0.1, (top + plus_y) / 2, "identity\nshortcut", ha="left",
+                va="center", fontsize=10.5, color=RED)
+    else:
+        middle = (top + plus_y) / 2
+        ax.plot([x, right, right], [top, top, middle - 0.45], color=RED, linewidth=2)
+        _box(ax, right, middle, 1.55, 0.9, projection, RED, 9.5)
+        ax.plot([right, right], [middle + 0.45, plus_y], color=RED, linewidth=2)
+    _arrow(ax, (right, plus_y), (x + 0.25, plus_y), colour=RED, width=2)
+
+
+def resnet_blocks() -> plt.Figure:
+    fig, ax = _canvas(12, 8.7, "ResNet's two blocks: y = ReLU(f(x) + shortcut(x))")
+    _resnet_column(
+        ax, 3.0, "basic block (ResNet-18, -34)", "x   (N, C_in, H, W)",
+        [("3×3 conv, stride s: C_in → C\nbatch norm, ReLU", BLUE),
+         ("3×3 conv: C → C\nbatch norm", BLUE)],
+        "y   (N, C, H/s, W/s)", None)
+    _resnet_column(
+        ax, 8.2, "bottleneck block (ResNet-50 and deeper)", "x   (N, C_in, H, W)",
+        [("1×1 conv: C_in → C (narrow)\nbatch norm, ReLU", BLUE),
+         ("3×3 conv, stride s: C → C\nbatch norm, ReLU", BLUE),
+         ("1×1 conv: C → 4C (widen)\nbatch norm", BLUE)],
+        "y   (N, 4C, H/s, W/s)", "projection:\n1×1 conv, stride s\nC_in → 4C\nbatch norm")
+    ax.text(6.0, 7.95, "The shortcut is the identity when the block keeps the shape. When it "
+            "changes the channels or the size (stride s = 2),", ha="center", va="center",
+            fontsize=10, color="#555555")
+    ax.text(6.0, 8.3, "the shortcut is a projection (1×1 conv with the block's stride, then "
+            "batch norm), in the basic block too. Convolutions use bias=False.",
+            ha="center", va="center", fontsize=10, color="#555555")
+    return fig
+
+
 def vgg_block() -> plt.Figure:
     fig, ax = _canvas(12, 3.9, "VGG block: n × (3×3 convolution → batch norm → activation), "
                       "then max pooling")
@@ -318,6 +375,7 @@ def transposed_conv_zero_insertion() -> plt.Figure:
 FIGURES: dict[str, Callable[[], plt.Figure]] = {
     "conv_sliding_window.png": conv_sliding_window,
     "residual_block.png": residual_block,
+    "resnet_blocks.png": resnet_blocks,
     "vgg_block.png": vgg_block,
     "unet.png": unet,
     "transposed_conv_zero_insertion.png": transposed_conv_zero_insertion,
@@ -341,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Draw the workbook's diagrams.")
     parser.add_argument("--out", type=Path, default=IMG, help="folder to write (default img/)")
     args = parser.parse_args(argv)
+    matplotlib.use("Agg")  # files only, no window; chosen here so that importing draws nothing
     for path in draw_all(args.out):
         print(f"wrote {path}")
     return 0

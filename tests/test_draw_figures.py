@@ -1,27 +1,29 @@
-"""The diagrams in img/: drawn by ``make figures`` (labutils/figures.py), committed."""
+"""The diagrams in img/: drawn by ``make figures`` (tools/draw_figures.py), committed."""
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from labutils import figures
+from tools import draw_figures as figures
 
 ROOT = Path(__file__).resolve().parents[1]
 # The labs reference exactly these names.
-EXPECTED = {"conv_sliding_window.png", "residual_block.png", "vgg_block.png", "unet.png",
-            "transposed_conv_zero_insertion.png"}
+EXPECTED = {"conv_sliding_window.png", "residual_block.png", "resnet_blocks.png",
+            "vgg_block.png", "unet.png", "transposed_conv_zero_insertion.png"}
 
 
 def test_make_figures_draws_exactly_the_committed_diagrams(tmp_path):
-    assert "-m labutils.figures" in (ROOT / "Makefile").read_text()
-    subprocess.run([sys.executable, "-m", "labutils.figures", "--out", str(tmp_path)],
+    assert "-m tools.draw_figures" in (ROOT / "Makefile").read_text()
+    subprocess.run([sys.executable, "-m", "tools.draw_figures", "--out", str(tmp_path)],
                    check=True, capture_output=True, cwd=ROOT, timeout=300)
     drawn = {path.name for path in tmp_path.iterdir()}
     committed = {path.name for path in (ROOT / "img").glob("*.png")}
@@ -36,6 +38,17 @@ def test_make_figures_draws_exactly_the_committed_diagrams(tmp_path):
             with Image.open(path) as image:
                 width, height = image.size
             assert width >= 800 and height >= 400, f"{path} is too small: {image.size}"
+
+
+def test_importing_the_figure_script_leaves_the_backend_alone():
+    """Only the script's main() switches matplotlib to files-only drawing."""
+    before = matplotlib.get_backend()
+    try:
+        matplotlib.use("svg")
+        importlib.reload(figures)  # runs the module's top level again
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
 
 
 def test_the_sliding_window_is_what_conv2d_computes():

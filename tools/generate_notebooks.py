@@ -1,0 +1,325 @@
+"""Make the student notebooks from the solution notebooks (``make notebooks``).
+
+Instructors edit only ``solutions/NN_name.ipynb``. One run of this script:
+
+1. reads and checks every solution notebook (valid notebook, ``metadata.labutils``,
+   well-formed solution regions, no marker text a student could see). Any problem
+   stops the run before a single file is written, with a message that names the file
+   and the cell;
+2. makes each solution's committed form (outputs cleared, header cells refreshed, img/
+   figures attached) and its student version (solutions replaced by stubs, instructor
+   notes dropped), plus the README's generated sections;
+3. writes what changed, all files staged first and then moved into place (a full disk
+   leaves every file as it was).
+
+A student notebook that was changed after it was generated (edited or run) is kept and
+listed; ``--force`` replaces it, after copying it to ``notebooks/.backup/``.
+
+The pieces: :mod:`tools.solution_markers` (stubs and markers), :mod:`tools.notebook_header`
+(badge and set-up cell), :mod:`tools.figure_attachments`, :mod:`tools.readme_sections`,
+:mod:`tools.safe_files`. Run ``python -m tools.generate_notebooks --help`` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from tools.figure_attachments import attach_figures
+from tools.notebook_header import (
+    BADGE_ID,
+    INSTALL_VARIABLE,
+    NOTEBOOK_METADATA,
+    SETUP_ID,
+    Config,
+    ConfigError,
+    read_config,
+    with_header,
+)
+from tools.readme_sections import readme_text
+from tools.safe_files import Staging, WriteFailed, backup_path
+from tools.solution_markers import (
+    BEGIN,
+    END,
+    AuthoringError,
+    check_markdown,
+    fill_stubs,
+    find_leak,
+    has_solution,
+    solution_regions,
+    strip_instructor_notes,
+    strip_solutions,
+)
+
+__all__ = ["BADGE_ID", "BEGIN", "END", "INSTALL_VARIABLE", "SETUP_ID", "AuthoringError",
+           "Config", "Result", "canonical_solution", "cells_digest", "fill_stubs",
+           "generate", "has_solution", "main", "read_config", "read_solution",
+           "solution_regions", "strip_solutions", "student_notebook", "to_text"]
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTRUCTOR_TAG = "instructor"
+REQUIRED_METADATA = ("lab", "title", "topics", "minutes", "cpu_budget_s")
+FORCE_COMMAND = "make notebooks ARGS=--force"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_solution(path: Path, label: str) -> nbformat.NotebookNode:
+    """A solution notebook, checked: valid JSON and nbformat, with ``metadata.labutils``,
+    and solution markers only where they work."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        json.loads(text)  # for the line and column of a JSON error
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except json.JSONDecodeError as error:
+        raise AuthoringError(
+            f"{label} is not valid JSON (line {error.lineno}, column {error.colno}: "
+            f"{error.msg}). What to do: undo the last hand edit (`git diff {label}`), or "
+            "open the notebook in JupyterLab and save it again.") from error
+    except Exception as error:  # nbformat's errors: NotJSONError, ValidationError, ...
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise AuthoringError(
+            f"{label} is not a valid notebook ({type(error).__name__}: {first_line}). "
+            f"What to do: undo the last hand edit (`git diff {label}`), or open the notebook "
+            "in JupyterLab and save it again.") from error
+    meta = nb.metadata.get("labutils")
+    if not isinstance(meta, dict) or any(key not in meta for key in REQUIRED_METADATA):
+        raise AuthoringError(
+            f"{label}: the notebook metadata needs a 'labutils' entry with {REQUIRED_METADATA} "
+            "(lab number, title, list of topics, estimated minutes, CPU budget in seconds). "
+            "See CONTRIBUTING.md, 'Notebook metadata'.")
+    for number, cell in enumerate(nb.cells, start=1):
+        where = cell_label(label, number, cell)
+        if cell["cell_type"] == "code":
+            solution_regions(cell["source"], where)  # raises on a broken region
+        elif INSTRUCTOR_TAG not in cell.get("metadata", {}).get("tags", []):
+            check_markdown(strip_instructor_notes(cell["source"], where), where)
+    return nb
+
+
+def cell_label(label: str, number: int, cell: dict) -> str:
+    """How a message names a cell: its file, its place (from 1) and its id."""
+    return f"{label}, cell {number} (id {cell.get('id', 'none')})"
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def _clean_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    cell = copy.deepcopy(cell)
+    tags = cell.get("metadata", {}).get("tags", [])
+    cell["metadata"] = {"tags": tags} if tags else {}
+    if cell["cell_type"] == "code":
+        cell["outputs"] = []
+        cell["execution_count"] = None
+    if "attachments" in cell and not cell["attachments"]:
+        del cell["attachments"]
+    return cell
+
+
+def _with_figures(cell: nbformat.NotebookNode, img: Path, where: str) -> nbformat.NotebookNode:
+    if cell["cell_type"] == "markdown":
+        attach_figures(cell, img, where)
+    return cell
+
+
+def _clean_metadata(nb: nbformat.NotebookNode) -> dict:
+    return {**copy.deepcopy(NOTEBOOK_METADATA), "labutils": nb.metadata.get("labutils", {})}
+
+
+def cells_digest(nb: nbformat.NotebookNode) -> str:
+    """A fingerprint of the cells' types, sources and outputs (metadata ignored)."""
+    summary = [[c["cell_type"], c["source"], c.get("outputs", [])] for c in nb.cells]
+    return hashlib.sha256(json.dumps(summary, sort_keys=True).encode()).hexdigest()
+
+
+def canonical_solution(nb: nbformat.NotebookNode, config: Config, name: str,
+                       img: Path = ROOT / "img") -> nbformat.NotebookNode:
+    """The solution notebook as it is committed: header cells, no outputs, figures
+    attached, clean metadata."""
+    label = f"solutions/{name}"
+    result = copy.deepcopy(nb)
+    result.cells = [_with_figures(_clean_cell(cell), img, cell_label(label, number, cell))
+                    for number, cell in enumerate(nb.cells, start=1)]
+    result = with_header(result, config, label)
+    result.metadata = _clean_metadata(nb)
+    return result
+
+
+def student_notebook(solution: nbformat.NotebookNode, config: Config, name: str,
+                     img: Path = ROOT / "img") -> nbformat.NotebookNode:
+    """The student version of a solution notebook."""
+    label = f"solutions/{name}"
+    cells = []
+    for number, original in enumerate(solution.cells, start=1):
+        where = cell_label(label, number, original)
+        cell = _clean_cell(original)
+        if cell.get("id") in (BADGE_ID, SETUP_ID):
+            continue  # made afresh by with_header
+        if cell["cell_type"] == "code":
+            cell["source"] = strip_solutions(cell["source"], where)
+        else:
+            if INSTRUCTOR_TAG in cell["metadata"].get("tags", []):
+                continue
+            cell["source"] = strip_instructor_notes(cell["source"], where)
+            check_markdown(cell["source"], where)
+            if not cell["source"].strip():
+                continue
+        leak = find_leak(cell["source"])
+        if leak:
+            raise AuthoringError(f"{where}: the student version of this cell would still show "
+                                 f"{leak!r}. Write the markers exactly as CONTRIBUTING.md shows.")
+        cells.append(_with_figures(cell, img, where))
+    nb = copy.deepcopy(solution)
+    nb.cells = cells
+    nb = with_header(nb, config, f"notebooks/{name}")
+    nb.metadata = _clean_metadata(solution)
+    nb.metadata["labutils"] = {**nb.metadata["labutils"], "cells_sha256": cells_digest(nb)}
+    return nb
+
+
+def to_text(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _edited_by_student(text: str) -> bool:
+    """True when a student notebook's text is no longer what the generator wrote."""
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception:
+        return True
+    recorded = nb.metadata.get("labutils", {}).get("cells_sha256")
+    return recorded != cells_digest(nb)
+
+
+@dataclass
+class Result:
+    """What a run did (or, with ``check=True``, would do)."""
+
+    changed: list[str] = field(default_factory=list)  # out of date before the run
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # edited student notebooks left alone
+    backups: list[str] = field(default_factory=list)  # copies made before --force replaced
+
+
+def plan(root: Path, config: Config) -> dict[Path, str]:
+    """Every file the generator owns and its new text; raises before anything is written
+    when a solution notebook has a problem."""
+    img = root / "img"
+    outputs, labs = {}, []
+    for source in sorted((root / "solutions").glob("[0-9][0-9]_*.ipynb")):
+        name = source.name
+        solution = read_solution(source, f"solutions/{name}")
+        outputs[source] = to_text(canonical_solution(solution, config, name, img))
+        outputs[root / "notebooks" / name] = to_text(
+            student_notebook(solution, config, name, img))
+        labs.append((name, dict(solution.metadata["labutils"])))
+    readme = root / "README.md"
+    if readme.exists():
+        outputs[readme] = readme_text(readme.read_text(encoding="utf-8"), config, labs)
+    return outputs
+
+
+def generate(root: Path = ROOT, force: bool = False, check: bool = False,
+             quiet: bool = False) -> Result:
+    """Bring the solutions' committed form, the student notebooks and the README's
+    generated sections up to date; all files or none.
+
+    With ``check=True`` nothing is written: ``Result.changed`` lists what is out of date.
+    """
+    config = read_config(root)
+    outputs = plan(root, config)
+    result = Result()
+    writes, backups = [], []
+    for path, text in outputs.items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        label = path.relative_to(root).as_posix()
+        result.changed.append(label)
+        is_student = path.parent == root / "notebooks"
+        if is_student and current is not None and _edited_by_student(current):
+            if not force:
+                result.kept.append(label)
+                continue
+            backups.append((backup_path(path), current))
+        writes.append((path, text, label))
+    if check:
+        return result
+    with Staging() as staging:
+        for backup, text in backups:
+            staging.add(backup, text)
+        for path, text, _ in writes:
+            staging.add(path, text)
+        staging.commit()
+    result.backups = [backup.relative_to(root).as_posix() for backup, _ in backups]
+    result.written = [label for _, _, label in writes]
+    if not quiet:
+        for label in result.written:
+            print(f"wrote {label}")
+    return result
+
+
+def report(result: Result) -> str:
+    """What an instructor needs to know after a run, beyond the files written."""
+    lines = []
+    if result.backups:
+        lines.append("Backed up the student notebooks that --force replaced (git ignores "
+                     "notebooks/.backup/):")
+        lines += [f"  {path}" for path in result.backups]
+    if result.kept:
+        lines.append("Kept these student notebooks as they are: they were changed after "
+                     "they were generated (edited or run), so they may hold a student's work:")
+        lines += [f"  {path}" for path in result.kept]
+        lines.append(f"To replace them with the new version, run `{FORCE_COMMAND}`; a copy "
+                     "of each is kept in notebooks/.backup/ first.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate the student notebooks from "
+                                     "solutions/ (and tidy the solutions).")
+    parser.add_argument("--force", action="store_true",
+                        help="replace student notebooks even if they were changed (a copy "
+                        "of each goes to notebooks/.backup/ first)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; fail if any notebook is out of date")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the workbook's folder")
+    args = parser.parse_args(argv)
+    try:
+        result = generate(args.root, force=args.force, check=args.check)
+    except (AuthoringError, ConfigError) as error:
+        print(f"error: {error}\nNothing was written.", file=sys.stderr)
+        return 1
+    except WriteFailed as error:
+        print(f"error: {error}.\nNothing was changed: every notebook and the README are as "
+              "they were. Free some space (or make the folder writable), then run "
+              "`make notebooks` again.", file=sys.stderr)
+        return 1
+    if args.check:
+        if result.changed:
+            print("Out of date (run `make notebooks`): " + ", ".join(result.changed),
+                  file=sys.stderr)
+            return 1
+        return 0
+    if report(result):
+        print(report(result))
+    if not result.written and not result.kept:
+        print("All notebooks are up to date.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
