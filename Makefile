@@ -12,7 +12,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # What a working .venv can do: run its Python, and find the packages the workbook needs.
 VENV_WORKS := $(BIN)/python -c 'import importlib.util as u, sys; \
-	sys.exit(any(u.find_spec(m) is None for m in ("labutils", "torch", "jupyterlab", "pytest")))'
+	sys.exit(any(u.find_spec(m) is None for m in ("labutils", "torch", "jupyterlab", "pytest", "nbgrader")))'
 
 # A .venv that says it is ready but no longer works (its Python was removed or moved, or
 # a package is missing) is repaired: forget that it was ready, so the recipe below runs.
@@ -23,7 +23,11 @@ $(shell rm -f $(READY))
 endif
 endif
 
-.PHONY: help lab test doctor notebooks figures bench clean-venv
+.PHONY: help lab test doctor notebooks figures bench clean-venv class-init class-release \
+	class-grade class-compare
+# A class on nbgrader (tools/course.py): the course folder, the lab, the student to compare.
+COURSE ?= $(HOME)/cnn-course
+LAB ?= 01
 
 help:
 	@echo "make lab        open the workbook in JupyterLab"
@@ -34,6 +38,8 @@ help:
 	@echo "make figures    redraw the diagrams in img/ (then make notebooks attaches them)"
 	@echo "make bench      time every lab against its budget and run the benchmarks"
 	@echo "make clean-venv delete .venv; the next make command builds it again from scratch"
+	@echo "make class-init | class-release | class-grade | class-compare   run a class on"
+	@echo "                nbgrader (COURSE=folder LAB=01 STUDENT=id; see README, Instructors)"
 
 $(READY): requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed: none found on PATH."; exit 1; }
@@ -42,7 +48,7 @@ $(READY): requirements.txt pyproject.toml
 		rm -rf $(VENV); fi
 	@test -x $(BIN)/python || { echo "Creating $(VENV) with $(PYTHON) ..."; $(PYTHON) -m venv $(VENV); }
 	@$(BIN)/python -m pip install --quiet --upgrade pip && \
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e . || { \
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[instructor]" || { \
 		echo; echo "Installing the packages into $(VENV) failed (pip's message is above)."; \
 		echo "Fix the cause (network, disk space), then run: make clean-venv && make lab"; \
 		exit 1; }
@@ -78,3 +84,15 @@ bench: $(READY)
 
 clean-venv:
 	rm -rf $(VENV)
+
+class-init: $(READY)
+	$(BIN)/python -m tools.course init "$(COURSE)"
+
+class-release: $(READY)
+	$(BIN)/python -m tools.course release "$(COURSE)" $(LAB)
+
+class-grade: $(READY)
+	$(BIN)/python -m tools.course grade "$(COURSE)" $(LAB)
+
+class-compare: $(READY)
+	$(BIN)/python -m tools.course compare "$(COURSE)" $(LAB) $(STUDENT) --html "$(COURSE)/grades/lab$(LAB)_$(STUDENT).html"

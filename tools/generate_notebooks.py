@@ -7,8 +7,11 @@ Instructors edit only ``solutions/NN_name.ipynb``. One run of this script:
    stops the run before a single file is written, with a message that names the file
    and the cell;
 2. makes each solution's committed form (outputs cleared, header cells refreshed, img/
-   figures attached) and its student version (solutions replaced by stubs, instructor
-   notes dropped), plus the README's generated sections;
+   figures attached, nbgrader's cell metadata written: :mod:`tools.nbgrader_cells`) and
+   its student version, plus the README's generated sections. The student version is
+   what ``nbgrader generate_assignment`` releases, made by nbgrader's own preprocessors
+   (lock cells, clear solutions, clear outputs, clear hidden tests); instructor notes
+   are dropped first;
 3. writes what changed, all files staged first and then moved into place (a full disk
    leaves every file as it was).
 
@@ -33,6 +36,7 @@ from pathlib import Path
 import nbformat
 
 from tools.figure_attachments import attach_figures
+from tools.nbgrader_cells import GradingError, mark_cells
 from tools.notebook_header import (
     BADGE_ID,
     INSTALL_VARIABLE,
@@ -65,7 +69,7 @@ __all__ = ["BADGE_ID", "BEGIN", "END", "INSTALL_VARIABLE", "SETUP_ID", "Authorin
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTRUCTOR_TAG = "instructor"
-REQUIRED_METADATA = ("lab", "title", "topics", "minutes", "cpu_budget_s")
+REQUIRED_METADATA = ("lab", "title", "topics", "minutes", "cpu_budget_s", "points")
 FORCE_COMMAND = "make notebooks ARGS=--force"
 
 
@@ -95,7 +99,8 @@ def read_solution(path: Path, label: str) -> nbformat.NotebookNode:
     if not isinstance(meta, dict) or any(key not in meta for key in REQUIRED_METADATA):
         raise AuthoringError(
             f"{label}: the notebook metadata needs a 'labutils' entry with {REQUIRED_METADATA} "
-            "(lab number, title, list of topics, estimated minutes, CPU budget in seconds). "
+            "(lab number, title, list of topics, estimated minutes, CPU budget in seconds, "
+            "points of each exercise check). "
             "See CONTRIBUTING.md, 'Notebook metadata'.")
     for number, cell in enumerate(nb.cells, start=1):
         where = cell_label(label, number, cell)
@@ -150,39 +155,64 @@ def canonical_solution(nb: nbformat.NotebookNode, config: Config, name: str,
     result = copy.deepcopy(nb)
     result.cells = [_with_figures(_clean_cell(cell), img, cell_label(label, number, cell))
                     for number, cell in enumerate(nb.cells, start=1)]
-    result = with_header(result, config, label)
+    # The badge opens the student version, as in the release nbgrader makes from this file.
+    result = with_header(result, config, f"notebooks/{name}")
     result.metadata = _clean_metadata(nb)
+    try:
+        mark_cells(result.cells, result.metadata["labutils"]["points"], label)
+    except GradingError as error:
+        raise AuthoringError(str(error)) from None
     return result
+
+
+def release_with_nbgrader(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """What ``nbgrader generate_assignment`` makes of a marked notebook, with nbgrader's
+    own preprocessors in its order (those that need its database left out)."""
+    from nbgrader.preprocessors import (
+        ClearHiddenTests,
+        ClearMarkScheme,
+        ClearOutput,
+        ClearSolutions,
+        ComputeChecksums,
+        LockCells,
+    )
+
+    resources = {}
+    steps = [LockCells(), ClearSolutions(enforce_metadata=True), ClearOutput(),
+             ComputeChecksums(), ClearHiddenTests(), ClearMarkScheme(), ComputeChecksums()]
+    for step in steps:
+        nb, resources = step.preprocess(nb, resources)
+    return nb
 
 
 def student_notebook(solution: nbformat.NotebookNode, config: Config, name: str,
                      img: Path = ROOT / "img") -> nbformat.NotebookNode:
-    """The student version of a solution notebook."""
+    """The student version of a solution notebook: its committed form without instructor
+    notes, released by nbgrader's preprocessors."""
     label = f"solutions/{name}"
+    nb = canonical_solution(solution, config, name, img)
     cells = []
-    for number, original in enumerate(solution.cells, start=1):
-        where = cell_label(label, number, original)
-        cell = _clean_cell(original)
-        if cell.get("id") in (BADGE_ID, SETUP_ID):
-            continue  # made afresh by with_header
-        if cell["cell_type"] == "code":
-            cell["source"] = strip_solutions(cell["source"], where)
-        else:
+    for number, cell in enumerate(nb.cells, start=1):
+        where = cell_label(label, number, cell)
+        if cell["cell_type"] == "markdown":
             if INSTRUCTOR_TAG in cell["metadata"].get("tags", []):
                 continue
             cell["source"] = strip_instructor_notes(cell["source"], where)
             check_markdown(cell["source"], where)
             if not cell["source"].strip():
                 continue
+        cells.append(cell)
+    nb.cells = cells
+    try:
+        nb = release_with_nbgrader(nb)
+    except Exception as error:  # nbgrader's RuntimeError/ValueError for a broken region
+        raise AuthoringError(f"{label}: nbgrader could not release it: {error}") from None
+    for number, cell in enumerate(nb.cells, start=1):
         leak = find_leak(cell["source"])
         if leak:
-            raise AuthoringError(f"{where}: the student version of this cell would still show "
-                                 f"{leak!r}. Write the markers exactly as CONTRIBUTING.md shows.")
-        cells.append(_with_figures(cell, img, where))
-    nb = copy.deepcopy(solution)
-    nb.cells = cells
-    nb = with_header(nb, config, f"notebooks/{name}")
-    nb.metadata = _clean_metadata(solution)
+            raise AuthoringError(f"{cell_label(label, number, cell)}: the student version of "
+                                 f"this cell would still show {leak!r}. Write the markers "
+                                 "exactly as CONTRIBUTING.md shows.")
     nb.metadata["labutils"] = {**nb.metadata["labutils"], "cells_sha256": cells_digest(nb)}
     return nb
 

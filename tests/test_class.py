@@ -1,0 +1,275 @@
+"""A simulated class on nbgrader: release, fetch, submit, collect, autograde, feedback,
+export, and the comparison with the solution, through tools/course.py and nbgrader's own
+commands, with a local exchange folder.
+
+Lab 01 gets eight submissions and lab 02 six: all correct, all stubs, typical wrong
+answers, not JSON, an endless loop, a locked check cell edited, a check cell deleted,
+a write outside the submission's folder, a kernel that dies, a ``sys.exit``. The test
+asserts the exact points in nbgrader's gradebook, the CSV, and the feedback's text.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("nbgrader", reason="the instructor extra is not installed: "
+                    "pip install -e '.[instructor]'")
+
+from nbgrader.api import Gradebook  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tools import course as course_tool  # noqa: E402
+
+COURSE_ID = course_tool.COURSE_ID
+NAMES = {"lab01": "01_convolutions.ipynb", "lab02": "02_first_cnn.ipynb"}
+# Seconds per cell: the endless loop (lab 01) costs this much; every honest cell is faster.
+CELL_TIMEOUT = {"lab01": 45, "lab02": 150}
+
+
+def environment(home: Path) -> dict[str, str]:
+    env = dict(os.environ, HOME=str(home))
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def nbgrader_as_student(home: Path, *args: str, exchange: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--course", COURSE_ID,
+                             f"--Exchange.root={exchange}"], cwd=home, env=environment(home),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def solution_code(lab: str) -> dict[str, str]:
+    return course_tool.exercise_code(course_tool.labs()[lab])
+
+
+def fill(notebook: dict, answers: dict[str, str]) -> dict:
+    """The notebook with the given solution cells replaced (by grade id)."""
+    for cell in notebook["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell["source"] = answers[grade_id]
+    return notebook
+
+
+def cell_with(notebook: dict, grade_id: str) -> dict:
+    return next(c for c in notebook["cells"]
+                if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+# --------------------------------------------------------------------------- lab 01
+
+WRONG_OUTPUT_SIZE = '''def conv_output_size(n, k, p=0, s=1, d=1):
+    return (n + 2 * p - k) // s + 1  # forgets the dilation
+'''
+WRONG_PARAM_COUNT = '''def conv_param_count(in_channels, out_channels, kernel_size, bias=True):
+    return in_channels * out_channels * kernel_size * kernel_size  # forgets the biases
+'''
+
+
+def lab01_submissions(release: dict) -> dict[str, str | dict]:
+    right = solution_code("lab01")
+    ids = list(right)
+    stubs = json.loads(json.dumps(release))
+
+    def make(**changes: str) -> dict:
+        return fill(json.loads(json.dumps(release)), {**right, **changes})
+
+    edited = make(**{ids[0]: release_code(release, ids[0])})  # conv2d_loop left as a stub
+    cell_with(edited, "check_conv2d_loop")["source"] = 'print("all checks passed")'
+    deleted = make()
+    deleted["cells"].remove(cell_with(deleted, "check_conv_param_count"))
+    return {
+        "alice": make(),
+        "bob": stubs,
+        "carol": make(**{ids[1]: WRONG_PARAM_COUNT, ids[2]: WRONG_OUTPUT_SIZE}),
+        "dave": "{ this is not a notebook",
+        "erin": make(**{ids[0]: "while True:\n    pass\n"}),
+        "frank": edited,
+        "grace": deleted,
+        "heidi": make(**{ids[3]: 'open("../../../../../escaped.txt", "w").write("x")\n'
+                                 + right[ids[3]]}),
+        "ivan": make(**{ids[0]: "import os\nos._exit(1)\n"}),
+    }
+
+
+def release_code(release: dict, grade_id: str) -> str:
+    return "".join(cell_with(release, grade_id)["source"])
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """One course, both labs released, every submission collected and graded."""
+    base = tmp_path_factory.mktemp("class")
+    course = base / "course"
+    course_tool.init(course)
+    exchange = course / "exchange"
+    submitted = {}
+    for lab in NAMES:
+        course_tool.release(course, lab)
+        release = json.loads((course / "release" / lab / NAMES[lab]).read_text())
+        submissions = lab01_submissions(release) if lab == "lab01" else \
+            lab02_submissions(release)
+        for student, content in submissions.items():
+            home = base / "homes" / student
+            nbgrader_as_student(home, "fetch_assignment", lab, exchange=exchange)
+            path = home / lab / NAMES[lab]
+            path.write_text(content if isinstance(content, str) else json.dumps(content))
+            nbgrader_as_student(home, "submit", lab, f"--student={student}",
+                                exchange=exchange)
+            submitted[(lab, student)] = path.read_bytes()
+        course_tool.grade(course, lab, cell_timeout=CELL_TIMEOUT[lab])
+    return base, course, submitted
+
+
+def points(course: Path, lab: str) -> dict[str, dict[str, float]]:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gradebook:
+        assignment = gradebook.find_assignment(lab)
+        result = {}
+        for student in gradebook.students:
+            scores = {}
+            for notebook in assignment.notebooks:
+                for cell in notebook.grade_cells:
+                    try:
+                        grade = gradebook.find_grade(cell.name, notebook.name, lab, student.id)
+                    except Exception:
+                        continue
+                    if cell.max_score > 0:
+                        scores[cell.name] = grade.score
+            result[student.id] = scores
+        return result
+
+
+def table(course: Path, lab: str) -> dict[str, dict[str, str]]:
+    with open(course / "grades" / f"{lab}.csv") as stream:
+        return {row["student_id"]: row for row in csv.DictReader(stream)}
+
+
+def feedback(course: Path, lab: str, student: str) -> str:
+    return (course / "feedback" / student / lab / NAMES[lab].replace(".ipynb", ".html")
+            ).read_text()
+
+
+LAB01_EXPECTED = {
+    "alice": (3, 1, 2, 2),
+    "bob": (0, 0, 0, 0),
+    "carol": (3, 0, 0, 2),
+    "erin": (0, 1, 2, 2),  # the endless loop is stopped; the rest is right
+    "frank": (0, 1, 2, 2),  # the edited check cell is graded as it was released
+    "grace": (3, 0, 2, 2),  # a deleted check cell cannot be graded: 0, and the row says so
+    "heidi": (3, 1, 2, 0),  # the write outside its folder is refused in that cell
+}
+
+
+def test_lab01_points_in_the_gradebook(graded_class):
+    _, course, _ = graded_class
+    order = ["check_conv2d_loop", "check_conv_param_count", "check_conv_output_size",
+             "check_receptive_field"]
+    found = points(course, "lab01")
+    for student, expected in LAB01_EXPECTED.items():
+        assert tuple(found[student].get(name) for name in order) == expected, student
+
+
+def test_lab01_csv_has_a_row_for_every_student_with_points_or_the_reason(graded_class):
+    _, course, _ = graded_class
+    rows = table(course, "lab01")
+    assert set(rows) == set(LAB01_EXPECTED) | {"dave", "ivan"}
+    for student, expected in LAB01_EXPECTED.items():
+        assert rows[student]["status"].startswith("graded")
+        assert float(rows[student]["total"]) == sum(expected)
+        assert float(rows[student]["max_total"]) == 8
+    assert "not valid notebook JSON" in rows["dave"]["status"]
+    assert "kernel died" in rows["ivan"]["status"]
+    assert rows["grace"]["status"] == ("graded; deleted read-only cells, graded without them: "
+                                       "check_conv_param_count")
+    assert rows["frank"]["status"] == ("graded; edited read-only cells, graded as released: "
+                                       "check_conv2d_loop")
+    assert rows["alice"]["status"] == rows["erin"]["status"] == "graded"
+    assert float(rows["dave"]["total"]) == float(rows["ivan"]["total"]) == 0
+
+
+def test_lab01_feedback_shows_the_checks_own_words(graded_class):
+    _, course, _ = graded_class
+    carol = feedback(course, "lab01", "carol")
+    assert "Check failed: conv_output_size" in carol
+    assert "dilation" in carol
+    assert "Check failed: conv_param_count" in carol
+    assert "Traceback (most recent call last)" not in carol
+    heidi = feedback(course, "lab01", "heidi")
+    assert "may write only inside its own folder" in heidi
+
+
+def test_nothing_escaped_and_no_submission_was_changed(graded_class):
+    base, course, submitted = graded_class
+    assert not list(Path("/").glob("escaped.txt"))
+    assert not list(base.rglob("escaped.txt"))
+    for (lab, student), content in submitted.items():
+        in_course = course / "submitted" / student / lab / NAMES[lab]
+        assert in_course.read_bytes() == content, (lab, student)
+
+
+def test_compare_shows_a_submission_next_to_the_solution(graded_class, tmp_path):
+    _, course, _ = graded_class
+    text = course_tool.compare(course, "lab01", "carol", tmp_path / "carol.html")
+    assert "+    return (n + 2 * p - k) // s + 1  # forgets the dilation" in text
+    page = (tmp_path / "carol.html").read_text()
+    assert "forgets the biases" in page and "solution" in page
+    with pytest.raises(course_tool.CourseError, match="not valid notebook JSON"):
+        course_tool.compare(course, "lab01", "dave")
+
+
+# --------------------------------------------------------------------------- lab 02
+
+WRONG_VGG_BLOCK = '''def vgg_block(in_channels: int, out_channels: int, num_convs: int = 2,
+              batch_norm: bool = True, activation: type[nn.Module] = nn.ReLU,
+              pool: bool = True) -> nn.Sequential:
+    layers = []
+    for _ in range(num_convs):
+        layers += [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1),
+                   nn.BatchNorm2d(out_channels), activation()]
+        in_channels = out_channels
+    layers.append(nn.MaxPool2d(2))  # always pools, even with pool=False
+    return nn.Sequential(*layers)
+'''
+
+
+def lab02_submissions(release: dict) -> dict[str, str | dict]:
+    right = solution_code("lab02")
+    (only,) = right
+
+    def make(code: str) -> dict:
+        return fill(json.loads(json.dumps(release)), {only: code})
+
+    edited = make(right[only])
+    cell_with(edited, "check_vgg_block")["source"] = "pass"
+    return {
+        "alice": make(right[only]),
+        "bob": json.loads(json.dumps(release)),
+        "carol": make(WRONG_VGG_BLOCK),
+        "dave": '{"cells": [',
+        "frank": edited,
+        "judy": make("import sys\nsys.exit(3)\n"),
+    }
+
+
+def test_lab02_points_csv_and_feedback(graded_class):
+    _, course, _ = graded_class
+    found = points(course, "lab02")
+    expected = {"alice": 4, "bob": 0, "carol": 0, "frank": 4, "judy": 0}
+    assert {s: found[s].get("check_vgg_block") for s in expected} == expected
+    rows = table(course, "lab02")
+    assert set(rows) == set(expected) | {"dave"}
+    assert "not valid notebook JSON" in rows["dave"]["status"]
+    assert rows["judy"]["status"] == "graded"  # sys.exit only stops its own cell
+    assert "edited read-only cells" in rows["frank"]["status"]
+    carol = feedback(course, "lab02", "carol")
+    assert "Check failed: vgg_block" in carol

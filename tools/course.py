@@ -1,0 +1,337 @@
+"""Run a class on nbgrader from one machine: set up, release, grade, compare.
+
+The solution notebooks are nbgrader source notebooks as they are (the generator writes
+nbgrader's cell metadata into them), so a course on JupyterHub can also use them with
+nbgrader's own commands and no edits. This script is the short way for one machine,
+with a local exchange folder::
+
+    python -m tools.course init ~/cnn-course                # once: course folder + exchange
+    python -m tools.course release ~/cnn-course 01          # lab 01 to the students
+    # students: nbgrader fetch_assignment lab01 --course cnn-workbook, work, then
+    #           nbgrader submit lab01 --course cnn-workbook
+    python -m tools.course grade ~/cnn-course 01            # collect, autograde, feedback, CSV
+    python -m tools.course compare ~/cnn-course 01 alice    # alice's exercises next to ours
+
+Each command calls nbgrader's own commands (``generate_assignment``,
+``release_assignment``, ``collect``, ``autograde``, ``generate_feedback``, ``export``)
+in the course folder; run with ``--dry-run`` to print them instead. ``grade`` grades
+each student in a process of its own with a time limit, so one bad submission (not a
+notebook, an endless loop, a kernel that dies) gets a row that says so and the class
+goes on. The kernels that grade may write only inside the submission's folder
+(``tools/grading_guard.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import html
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE_ID = "cnn-workbook"
+GUARD = Path(__file__).resolve().parent / "grading_guard.py"
+CONFIG = '''\
+# nbgrader configuration of a class of the CNN workbook (written by tools/course.py init).
+c = get_config()
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.root = {root!r}
+c.Exchange.root = {exchange!r}
+# A solution region outside a solution cell is an error, not a silent leak.
+c.ClearSolutions.enforce_metadata = True
+# Kernels that grade run tools/grading_guard.py first: writes only inside their folder.
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:",
+                             "--IPKernelApp.exec_files=[{guard!r}]"]
+# The per-exercise CSV of `tools/course.py grade`.
+c.ExportApp.plugin_class = "tools.nbgrader_export.ExerciseCsvExport"
+'''
+
+
+class CourseError(RuntimeError):
+    """Something an instructor can fix; the message says what."""
+
+
+def labs() -> dict[str, Path]:
+    """``{"lab01": solutions/01_convolutions.ipynb, ...}``."""
+    return {f"lab{path.name[:2]}": path
+            for path in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))}
+
+
+def lab_id(value: str) -> str:
+    """``"1"``, ``"01"`` or ``"lab01"`` -> ``"lab01"`` (must be a lab of the workbook)."""
+    digits = value.removeprefix("lab")
+    name = f"lab{int(digits):02d}" if digits.isdigit() else value
+    if name not in labs():
+        raise CourseError(f"There is no lab {value!r}: choose one of "
+                          f"{', '.join(sorted(labs()))}.")
+    return name
+
+
+def budget(lab: str) -> int:
+    """The lab's CPU budget in seconds (its notebook's ``metadata.labutils``)."""
+    meta = json.loads(labs()[lab].read_text())["metadata"]["labutils"]
+    return int(meta["cpu_budget_s"])
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def init(course: Path, exchange: Path | None = None) -> None:
+    """Make the course folder: nbgrader's config, the exchange, and every lab as source."""
+    course = course.expanduser().resolve()
+    exchange = (exchange or course / "exchange").expanduser().resolve()
+    (course / "source").mkdir(parents=True, exist_ok=True)
+    exchange.mkdir(parents=True, exist_ok=True)
+    exchange.chmod(0o777)  # every student's account writes its submission there
+    guard = course / ".grading" / "grading_guard.py"
+    guard.parent.mkdir(exist_ok=True)
+    shutil.copyfile(GUARD, guard)
+    _write(course / "nbgrader_config.py", CONFIG.format(
+        course_id=COURSE_ID, root=str(course), exchange=str(exchange), guard=str(guard)))
+    for lab, solution in labs().items():
+        folder = course / "source" / lab
+        folder.mkdir(exist_ok=True)
+        shutil.copyfile(solution, folder / solution.name)
+    print(f"Course folder {course} is ready ({len(labs())} labs under source/, exchange "
+          f"{exchange}).")
+
+
+def _environment(course: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    scratch = course / ".grading" / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    data = Path(env.get("LABUTILS_DATA_DIR") or course / "data").resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    env.update(TMPDIR=str(scratch), MPLCONFIGDIR=str(scratch), LABUTILS_DATA_DIR=str(data),
+               LABUTILS_GRADING_WRITABLE=str(data))
+    return env
+
+
+def nbgrader(course: Path, *args: str, timeout: float | None = None,
+             dry_run: bool = False) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in the course folder; raise CourseError when it fails."""
+    command = [sys.executable, "-m", "nbgrader", *args]
+    if dry_run:
+        print("nbgrader " + " ".join(args))
+        return subprocess.CompletedProcess(command, 0, "", "")
+    result = subprocess.run(command, cwd=course, env=_environment(course), text=True,
+                            capture_output=True, timeout=timeout)
+    return result
+
+
+def _require_course(course: Path) -> Path:
+    course = course.expanduser().resolve()
+    if not (course / "nbgrader_config.py").exists():
+        raise CourseError(f"{course} is not a course folder yet: run "
+                          f"`python -m tools.course init {course}` first.")
+    return course
+
+
+def _must(result: subprocess.CompletedProcess, what: str) -> None:
+    if result.returncode != 0:
+        errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
+        raise CourseError(f"nbgrader could not {what}:\n" + "\n".join(errors[-5:]))
+
+
+def release(course: Path, lab: str, dry_run: bool = False) -> None:
+    """``generate_assignment`` then ``release_assignment``: students can fetch the lab."""
+    course = _require_course(course)
+    _must(nbgrader(course, "generate_assignment", lab, "--force", dry_run=dry_run),
+          f"generate {lab}")
+    _must(nbgrader(course, "release_assignment", lab, "--force", dry_run=dry_run),
+          f"release {lab}")
+    if not dry_run:
+        print(f"Released {lab}: students run `nbgrader fetch_assignment {lab} "
+              f"--course {COURSE_ID}`.")
+
+
+def _problem(result: subprocess.CompletedProcess) -> str:
+    """One line saying why nbgrader could not grade a submission."""
+    text = result.stderr
+    if "NotJSONError" in text or "JSONDecodeError" in text or "not valid JSON" in text \
+            or "Notebook does not appear to be JSON" in text:
+        return "not a notebook: the submitted file is not valid notebook JSON"
+    if "DeadKernelError" in text or "Kernel died" in text:
+        return "the kernel died while grading (the notebook stopped Python)"
+    if "Missing" in text and "cell" in text:
+        return "cells that are needed for grading were deleted"
+    errors = [line.split("]", 1)[-1].strip() for line in text.splitlines()
+              if "ERROR" in line and "Traceback" not in line]
+    return errors[0] if errors else f"nbgrader stopped with exit code {result.returncode}"
+
+
+def locked_cell_changes(released: Path, submitted: Path) -> str | None:
+    """What a submission did to the cells it may not change, in a few words (or None).
+
+    nbgrader grades a read-only or check cell as it was released (its ``OverwriteCells``
+    step puts an edited one back), but it cannot grade a cell that was deleted.
+    """
+    try:
+        theirs = json.loads(submitted.read_text())["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # nbgrader itself reports a file that is not a notebook
+    ours = {cell["metadata"]["nbgrader"]["grade_id"]: "".join(cell["source"])
+            for cell in json.loads(released.read_text())["cells"]
+            if cell["metadata"].get("nbgrader", {}).get("locked")}
+    found = {}
+    for cell in theirs:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in ours:
+            source = cell.get("source", "")
+            found[grade_id] = source if isinstance(source, str) else "".join(source)
+    deleted = [grade_id for grade_id in ours if grade_id not in found]
+    edited = [grade_id for grade_id, source in found.items() if source != ours[grade_id]]
+    notes = []
+    if deleted:
+        notes.append(f"deleted read-only cells, graded without them: {', '.join(deleted)}")
+    if edited:
+        notes.append(f"edited read-only cells, graded as released: {', '.join(edited)}")
+    return "; ".join(notes) or None
+
+
+def grade(course: Path, lab: str, cell_timeout: int | None = None,
+          notebook_timeout: int | None = None) -> Path:
+    """Collect, autograde each student alone, write feedback and the CSV; returns its path."""
+    course = _require_course(course)
+    cell_timeout = cell_timeout or budget(lab)
+    notebook_timeout = notebook_timeout or 3 * budget(lab) + 60
+    _must(nbgrader(course, "collect", lab, "--update"), f"collect {lab}")
+    submitted = course / "submitted"
+    students = sorted(path.parent.name for path in submitted.glob(f"*/{lab}"))
+    problems: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    for student in students:
+        start = time.perf_counter()
+        try:
+            result = nbgrader(course, "autograde", lab, f"--student={student}", "--create",
+                              "--force", f"--Execute.timeout={cell_timeout}",
+                              timeout=notebook_timeout)
+        except subprocess.TimeoutExpired:
+            problems[student] = (f"grading stopped after {notebook_timeout} s, the limit for "
+                                 "one notebook")
+            shutil.rmtree(course / "autograded" / student / lab, ignore_errors=True)
+        else:
+            if result.returncode != 0 or not (course / "autograded" / student / lab).exists():
+                problems[student] = _problem(result)
+        notebook = labs()[lab].name
+        changes = locked_cell_changes(course / "release" / lab / notebook,
+                                      submitted / student / lab / notebook)
+        if changes and student not in problems:
+            problems[student] = f"graded; {changes}"
+        status = problems.get(student, "graded")
+        seconds[student] = round(time.perf_counter() - start, 2)
+        print(f"{student}: {status} ({seconds[student]:.1f} s)")
+    problems_file = course / "grades" / f"{lab}_problems.json"
+    problems_file.parent.mkdir(exist_ok=True)
+    _write(problems_file, json.dumps(problems, indent=1, sort_keys=True))
+    _write(course / "grades" / f"{lab}_times.json", json.dumps(seconds, sort_keys=True))
+    _must(nbgrader(course, "generate_feedback", lab, "--force"), f"write feedback for {lab}")
+    target = course / "grades" / f"{lab}.csv"
+    _must(nbgrader(course, "export", f"--ExerciseCsvExport.assignment=['{lab}']",
+                   f"--ExerciseCsvExport.to={target}",
+                   f"--ExerciseCsvExport.problems_file={problems_file}"), f"export {lab}")
+    print(f"Points per exercise: {target}; feedback: {course / 'feedback'}/STUDENT/{lab}/")
+    return target
+
+
+def exercise_code(notebook: Path) -> dict[str, str]:
+    """``{grade_id: source}`` of the solution cells of a notebook (student or solution)."""
+    cells = json.loads(notebook.read_text())["cells"]
+    code = {}
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution"):
+            source = "".join(cell["source"])
+            lines = [line for line in source.splitlines()
+                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+            code[meta["grade_id"]] = "\n".join(lines)
+    return code
+
+
+def compare(course: Path, lab: str, student: str, html_path: Path | None = None) -> str:
+    """The student's exercise code next to the solution's: a unified diff per exercise
+    (returned and printed), and side by side as HTML when ``html_path`` is given."""
+    course = _require_course(course)
+    solution = labs()[lab]
+    submitted = course / "submitted" / student / lab / solution.name
+    if not submitted.exists():
+        raise CourseError(f"No submission of {lab} by {student!r} in {submitted.parent}: run "
+                          f"`python -m tools.course grade {course} {lab}` (it collects) first.")
+    ours = exercise_code(solution)
+    try:
+        theirs = exercise_code(submitted)
+    except json.JSONDecodeError:
+        raise CourseError(f"{submitted} is not valid notebook JSON: nothing to compare.") \
+            from None
+    parts, tables = [], []
+    for grade_id, code in ours.items():
+        answer = theirs.get(grade_id, "# (this cell is missing from the submission)")
+        diff = difflib.unified_diff(code.splitlines(), answer.splitlines(),
+                                    f"solution: {grade_id}", f"{student}: {grade_id}",
+                                    lineterm="")
+        parts.append("\n".join(diff) or f"{grade_id}: same as the solution")
+        tables.append(f"<h2>{html.escape(grade_id)}</h2>" + difflib.HtmlDiff(wrapcolumn=80)
+                      .make_table(code.splitlines(), answer.splitlines(), "solution", student))
+    text = "\n\n".join(parts)
+    if html_path is not None:
+        page = difflib.HtmlDiff().make_file([], [], "", "")  # only for its styles
+        styles = page[page.index("<style"):page.index("</style>") + 8]
+        _write(Path(html_path), f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+                                f"<title>{lab}: {html.escape(student)}</title>{styles}</head>"
+                                f"<body><h1>{lab}: {html.escape(student)} next to the "
+                                f"solution</h1>{''.join(tables)}</body></html>")
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    step = commands.add_parser("init", help="make the course folder and the exchange")
+    step.add_argument("course", type=Path)
+    step.add_argument("--exchange", type=Path, help="the exchange folder (default: "
+                      "COURSE/exchange; on JupyterHub a folder every user can reach)")
+    step = commands.add_parser("release", help="generate and release a lab")
+    step.add_argument("course", type=Path)
+    step.add_argument("lab")
+    step.add_argument("--dry-run", action="store_true", help="print nbgrader's commands")
+    step = commands.add_parser("grade", help="collect, autograde, feedback and CSV")
+    step.add_argument("course", type=Path)
+    step.add_argument("lab")
+    step.add_argument("--cell-timeout", type=int, help="seconds per cell (default: the "
+                      "lab's CPU budget)")
+    step.add_argument("--notebook-timeout", type=int, help="seconds per notebook (default: "
+                      "3 x the budget + 60)")
+    step = commands.add_parser("compare", help="a submission's exercises next to ours")
+    step.add_argument("course", type=Path)
+    step.add_argument("lab")
+    step.add_argument("student")
+    step.add_argument("--html", type=Path, help="also write the comparison as HTML here")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "init":
+            init(args.course, args.exchange)
+        elif args.command == "release":
+            release(args.course, lab_id(args.lab), args.dry_run)
+        elif args.command == "grade":
+            grade(args.course, lab_id(args.lab), args.cell_timeout, args.notebook_timeout)
+        else:
+            print(compare(args.course, lab_id(args.lab), args.student, args.html))
+    except CourseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
