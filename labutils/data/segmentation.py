@@ -102,8 +102,8 @@ def pets_to_tensors(dataset: Sequence, image_size: int, limit: int | None = None
     "segmentation")``: its images are already resized and centre-cropped to
     ``image_size``; the trimaps get the same rule here (:func:`imagenet_resize` with
     nearest neighbours, so no new labels appear). Trimap values: 1 pet, 2 background,
-    3 border; the pet and its border count as foreground. Returns ``(N, 3, s, s)`` images and ``(N, 1, s, s)``
-    float masks (1.0 on the pet).
+    3 border; the pet and its border count as foreground. Returns ``(N, 3, s, s)`` images
+    and ``(N, 1, s, s)`` float masks (1.0 on the pet).
     """
     from torchvision.transforms import PILToTensor
 
