@@ -1,4 +1,4 @@
-"""labutils.canvases: shapes, labels, determinism, and the train/test separation."""
+"""labutils.data.canvases: shapes, labels, determinism, and the train/test separation."""
 
 from __future__ import annotations
 

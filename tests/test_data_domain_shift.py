@@ -1,4 +1,4 @@
-"""labutils.domain_shift: MNIST-M-style digits on crops of real photos."""
+"""labutils.data.domain_shift: MNIST-M-style digits on crops of real photos."""
 
 from __future__ import annotations
 
