@@ -148,16 +148,25 @@ def test_a_folder_that_cannot_be_written_leaves_no_trusted_cache(mirrored_data_d
     assert (mirrored_data_dir / "MNIST" / MARKER).exists()
 
 
-def test_a_read_only_data_folder_still_serves_a_complete_cache(mirrored_data_dir, monkeypatch):
+def test_a_read_only_data_folder_still_serves_a_complete_cache(mirrored_data_dir, tmp_path,
+                                                               monkeypatch):
     labutils.load_mnist(verbose=False)
+    real_locked = cache.locked
 
-    def read_only(root, key):
-        raise PermissionError(errno.EROFS, "Read-only file system")
+    def read_only_here(root, key):
+        if root == mirrored_data_dir:
+            raise PermissionError(errno.EROFS, "Read-only file system")
+        return real_locked(root, key)
 
-    monkeypatch.setattr(cache, "locked", read_only)
-    assert len(labutils.load_mnist(verbose=False)[0]) == 10_000
-    with pytest.raises(DataFolderError, match="read-only"):
+    monkeypatch.setattr(cache, "locked", read_only_here)
+    assert len(labutils.load_mnist(verbose=False)[0]) == 10_000  # complete: only read
+    with pytest.raises(DataFolderError) as caught:
         labutils.load_fashion_mnist(verbose=False)
+    assert "read-only" in str(caught.value)
+    # The remedy: another data folder, as the message says.
+    assert "%env LABUTILS_DATA_DIR=~/cnn-data" in str(caught.value)
+    monkeypatch.setenv(places.DATA_DIR_VARIABLE, str(tmp_path / "cnn-data"))
+    assert len(labutils.load_fashion_mnist(verbose=False)[0]) == 60_000
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
