@@ -13,12 +13,10 @@ Read the module named after what you want to know:
   data folder is kept complete and verified, and what is raised when something is wrong.
 """
 
-from .canvases import describe_digits, load_digit_canvases, make_canvases
+from .canvases import describe_digits, load_digit_canvases
 from .datasets import (
-    FASHION_MNIST_STATS,
     IMAGENET_STATS,
     MNIST_STATS,
-    imagenet_resize,
     imagenet_transform,
     load_fashion_mnist,
     load_hymenoptera,
@@ -27,16 +25,15 @@ from .datasets import (
 )
 from .domain_shift import make_mnist_m
 from .errors import CorruptDataError, DataFolderError, DataNotFoundError
-from .photos import photo, random_crops
-from .places import data_dir, mirror_dir
-from .segmentation import make_segmentation_set, paste_glyphs, pets_to_tensors
+from .photos import photo
+from .segmentation import make_segmentation_set, pets_to_tensors
 from .tensors import ImageTensors, as_tensors, mean_std, to_unit_floats, train_val_split
 
+# What labutils exports from here, the other errors, and the tensors' own types.
 __all__ = [
-    "FASHION_MNIST_STATS", "IMAGENET_STATS", "MNIST_STATS", "CorruptDataError",
-    "DataFolderError", "DataNotFoundError", "ImageTensors", "as_tensors", "data_dir",
-    "describe_digits", "imagenet_resize", "imagenet_transform", "load_digit_canvases",
-    "load_fashion_mnist", "load_hymenoptera", "load_mnist", "load_oxford_pets", "make_canvases",
-    "make_mnist_m", "make_segmentation_set", "mean_std", "mirror_dir", "paste_glyphs",
-    "pets_to_tensors", "photo", "random_crops", "to_unit_floats", "train_val_split",
+    "IMAGENET_STATS", "MNIST_STATS", "CorruptDataError", "DataFolderError", "DataNotFoundError",
+    "ImageTensors", "as_tensors", "describe_digits", "imagenet_transform", "load_digit_canvases",
+    "load_fashion_mnist", "load_hymenoptera", "load_mnist", "load_oxford_pets", "make_mnist_m",
+    "make_segmentation_set", "mean_std", "pets_to_tensors", "photo", "to_unit_floats",
+    "train_val_split",
 ]

@@ -478,7 +478,6 @@ def _folder_error(error: OSError, root: Path, spec: Spec) -> DataFolderError:
         what = "the data folder is read-only or not yours"
         todo = "use a data folder you can write: "
     return DataFolderError(
-        error.errno,
         f"{spec.name}: could not write into the data folder {root}: {what} "
         f"({type(error).__name__}: {error.strerror or error}). Nothing was marked complete, "
         "so nothing half-made will be used.\nWhat to do: " + todo
