@@ -22,7 +22,7 @@ def machine() -> str:
 
 def mnist_tensors() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """MNIST as normalised tensors ``(X_train, y_train, X_test, y_test)``."""
-    train, test = labutils.load_mnist()
+    train, test = labutils.load_mnist(verbose=False)
     return (*labutils.as_tensors(train), *labutils.as_tensors(test))
 
 

@@ -38,7 +38,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import labutils
-from labutils.augment import random_shift
+from labutils import random_shift
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "solutions" / "03_residual_networks.ipynb"
@@ -77,7 +77,7 @@ def load_lab03_classifier() -> type[nn.Module]:
 
 def load_data() -> tuple[torch.Tensor, ...]:
     """The lab's training split and the test set, as tensors."""
-    train_set, test_set = labutils.load_mnist()
+    train_set, test_set = labutils.load_mnist(verbose=False)
     train_part, _ = labutils.train_val_split(train_set, val_size=0.1, seed=0)
     return (*labutils.as_tensors(train_part), *labutils.as_tensors(test_set))
 

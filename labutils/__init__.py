@@ -14,22 +14,26 @@ module named after what it holds; read that module when you are stuck:
 """
 
 from .augment import random_shift
-from .canvases import describe, load_digit_canvases
 from .data import (
     IMAGENET_STATS,
     MNIST_STATS,
     DataNotFoundError,
     as_tensors,
+    describe_digits,
     imagenet_transform,
+    load_digit_canvases,
     load_fashion_mnist,
     load_hymenoptera,
     load_mnist,
     load_oxford_pets,
+    make_mnist_m,
+    make_segmentation_set,
     mean_std,
+    pets_to_tensors,
+    photo,
     train_val_split,
 )
 from .device import get_device
-from .domain_shift import make_mnist_m
 from .loaders import TensorLoader
 from .models import (
     BasicBlock,
@@ -40,7 +44,6 @@ from .models import (
     use_avg_down,
     zero_init_last_bn,
 )
-from .photos import photo
 from .plots import (
     compare_histories,
     confusion_matrix,
@@ -60,7 +63,6 @@ from .pretrained import (
     renormalize,
 )
 from .seed import set_seed
-from .segmentation import make_segmentation_set, pets_to_tensors
 from .train import accuracy, evaluate, fit, predict
 
 __version__ = "0.1.0"
@@ -69,7 +71,7 @@ __version__ = "0.1.0"
 __all__ = [
     "IMAGENET_STATS", "LITE0_STATS", "MNIST_STATS", "BasicBlock", "DataNotFoundError",
     "ResNet", "TensorLoader", "accuracy", "as_tensors", "compare_histories",
-    "confusion_matrix", "count_parameters", "denormalize", "describe", "efficientnet_lite0",
+    "confusion_matrix", "count_parameters", "denormalize", "describe_digits", "efficientnet_lite0",
     "efficientnet_lite0_weights_path", "evaluate", "fit", "get_device", "imagenet_categories",
     "imagenet_transform", "load_digit_canvases", "load_fashion_mnist", "load_hymenoptera",
     "load_mnist", "load_oxford_pets", "load_resnet18", "make_mnist_m",

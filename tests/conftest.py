@@ -17,9 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def find_mirror() -> Path | None:
-    """The data mirror CI uses: LABUTILS_DATA_MIRROR, else ../shared/datasets beside the repo."""
+    """The data mirror CI uses: LABUTILS_DATA_MIRROR (a relative path starts at the
+    workbook folder, as in labutils), else ../shared/datasets beside the repo."""
     chosen = os.environ.get("LABUTILS_DATA_MIRROR")
-    candidates = [Path(chosen)] if chosen else []
+    candidates = [ROOT / Path(chosen).expanduser()] if chosen else []
     candidates.append(ROOT.parent / "shared" / "datasets")
     return next((path.resolve() for path in candidates if (path / "MNIST").is_dir()), None)
 

@@ -10,8 +10,7 @@ import torch
 from PIL import Image
 
 from labutils import pretrained
-from labutils.data import IMAGENET_STATS, imagenet_transform
-from labutils.photos import photo
+from labutils.data import IMAGENET_STATS, imagenet_transform, photo
 from labutils.pretrained import (
     LITE0_STATS,
     efficientnet_lite0,

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from labutils import photos
+from labutils.data import photos
 
 
 def test_a_photo_in_colour_and_grey():

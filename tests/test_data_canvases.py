@@ -1,4 +1,4 @@
-"""labutils.canvases: shapes, labels, determinism, and the train/test separation."""
+"""labutils.data.canvases: shapes, labels, determinism, and the train/test separation."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from labutils import canvases
-from labutils.canvases import describe, make_canvases
+from labutils.data import ImageTensors, canvases
+from labutils.data.canvases import describe_digits, make_canvases
 
 
 def fake_digits(n: int = 40) -> tuple[torch.Tensor, torch.Tensor]:
@@ -66,7 +66,7 @@ def test_jitter_keeps_digits_inside_the_canvas():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"images": torch.zeros(3, 32, 32)}, "shape (M, 28, 28)"),
+    ({"images": torch.zeros(3, 32, 32)}, "must be 28x28 digits, (M, 28, 28)"),
     ({"labels": torch.zeros(2)}, "3 images but 2 labels"),
     ({"max_digits": 5}, "max_digits must be between 1 and 4"),
 ])
@@ -76,28 +76,24 @@ def test_bad_arguments_are_explained(kwargs, message):
         make_canvases(**arguments)
 
 
-def test_describe():
-    assert describe(torch.tensor([0, 0, 0, 1, 0, 0, 0, 1, 0, 0])) == "{3, 7}"
-    assert describe(torch.zeros(10)) == "{}"
-
-
-class FakeMNIST:
-    def __init__(self, data, targets):
-        self.data, self.targets = data, targets
+def test_describe_digits():
+    assert describe_digits(torch.tensor([0, 0, 0, 1, 0, 0, 0, 1, 0, 0])) == "{3, 7}"
+    assert describe_digits(torch.zeros(10)) == "{}"
 
 
 def test_load_digit_canvases_keeps_test_digits_apart(monkeypatch, capsys):
     """Training and validation canvases use training digits only; test canvases test digits."""
-    train_images = torch.zeros(30, 28, 28, dtype=torch.uint8)
-    train_images[:, 0, 0] = 50  # marks a training digit
-    test_images = torch.zeros(20, 28, 28, dtype=torch.uint8)
-    test_images[:, 0, 1] = 200  # marks a test digit
+    train_images = torch.zeros(30, 1, 28, 28)
+    train_images[:, 0, 0, 0] = 50 / 255  # marks a training digit
+    test_images = torch.zeros(20, 1, 28, 28)
+    test_images[:, 0, 0, 1] = 200 / 255  # marks a test digit
     labels_train, labels_test = torch.arange(30) % 10, torch.arange(20) % 10
 
-    import labutils.data
+    def fake_load_mnist(normalize=True, verbose=True):
+        assert normalize is False
+        return ImageTensors(train_images, labels_train), ImageTensors(test_images, labels_test)
 
-    monkeypatch.setattr(labutils.data, "load_mnist", lambda normalize=True: (
-        FakeMNIST(train_images, labels_train), FakeMNIST(test_images, labels_test)))
+    monkeypatch.setattr(canvases, "load_mnist", fake_load_mnist)
     (X_train, _), (X_val, _), (X_test, _) = canvases.load_digit_canvases(
         n_train=40, n_val=10, n_test=15, val_digits=10, jitter=0)
     assert X_train.shape == (40, 1, 56, 56) and X_val.shape[0] == 10 and X_test.shape[0] == 15
@@ -105,3 +101,5 @@ def test_load_digit_canvases_keeps_test_digits_apart(monkeypatch, capsys):
         values = set(np.round(X.unique().numpy() * 255).astype(int).tolist())
         assert values <= {0, marker}
     assert "40 training from 20 MNIST training digits" in capsys.readouterr().out
+    canvases.load_digit_canvases(n_train=4, n_val=2, n_test=2, val_digits=10, verbose=False)
+    assert capsys.readouterr().out == ""

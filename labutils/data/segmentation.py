@@ -1,6 +1,6 @@
 """A segmentation data set made offline from real pictures: glyphs pasted onto photos.
 
-Each image is a crop of a real photo (from :mod:`labutils.photos`) with one real
+Each image is a crop of a real photo (from :mod:`labutils.data.photos`) with one real
 handwritten digit (MNIST) or piece of clothing (Fashion-MNIST) painted onto it. The
 glyph is enlarged to a random size, put at a random place and painted in a colour
 that stands out from the photo behind it. Because we paint the glyph ourselves we know
@@ -18,7 +18,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .domain_shift import _as_unit_floats
+from .datasets import imagenet_resize
+from .photos import random_crops
+from .tensors import to_unit_floats
 
 COLOUR_CANDIDATES = 8  # random colours tried per glyph; the one farthest from the photo wins
 
@@ -31,7 +33,7 @@ def paste_glyphs(glyphs: torch.Tensor | np.ndarray, backgrounds: np.ndarray | to
     Args:
         glyphs: ``(N, h, w)`` grey glyphs (e.g. MNIST digits), uint8 or floats in [0, 1].
         backgrounds: ``(N, S, S, 3)`` photo crops, floats in [0, 1]
-            (e.g. ``labutils.photos.random_crops(N, S)``).
+            (e.g. ``labutils.data.photos.random_crops(N, S)``).
         glyph_size: each glyph is resized to a random side length in this range (pixels,
             both ends included, at most ``S``).
         threshold: a pixel is foreground when the glyph's ink covers at least this much of it.
@@ -41,7 +43,7 @@ def paste_glyphs(glyphs: torch.Tensor | np.ndarray, backgrounds: np.ndarray | to
         ``images``: ``(N, 3, S, S)`` floats in [0, 1], ``(1 - ink) * photo + ink * colour``;
         ``masks``: ``(N, 1, S, S)`` floats, 1.0 on the glyph and 0.0 elsewhere.
     """
-    glyphs = _as_unit_floats(glyphs)
+    glyphs = to_unit_floats(glyphs)
     photos = torch.as_tensor(np.asarray(backgrounds), dtype=torch.float32)
     if photos.dim() != 4 or photos.shape[-1] != 3:
         raise ValueError(f"backgrounds must be (N, S, S, 3), got {tuple(photos.shape)}.")
@@ -84,12 +86,10 @@ def make_segmentation_set(glyphs: torch.Tensor | np.ndarray, size: int = 48, see
     """Glyphs pasted onto random crops of real photos: ``(images, masks)``.
 
     One ``size`` x ``size`` photo crop per glyph is drawn with
-    :func:`labutils.photos.random_crops` (reproducible by ``seed``); see
+    :func:`labutils.data.photos.random_crops` (reproducible by ``seed``); see
     :func:`paste_glyphs` for the rest. Use different seeds for training and test sets
     so that they get different crops.
     """
-    from .photos import random_crops
-
     backgrounds = random_crops(len(glyphs), size, seed=seed)
     return paste_glyphs(glyphs, backgrounds, glyph_size=glyph_size, seed=seed)
 
@@ -100,20 +100,19 @@ def pets_to_tensors(dataset: Sequence, image_size: int, limit: int | None = None
 
     ``dataset`` comes from ``labutils.load_oxford_pets(image_size, target_types=
     "segmentation")``: its images are already resized and centre-cropped to
-    ``image_size``; the trimaps get the same resize and crop here (nearest neighbour, so
-    no new labels appear). Trimap values: 1 pet, 2 background, 3 border; the pet and its
-    border count as foreground. Returns ``(N, 3, s, s)`` images and ``(N, 1, s, s)``
-    float masks (1.0 on the pet).
+    ``image_size``; the trimaps get the same rule here (:func:`imagenet_resize` with
+    nearest neighbours, so no new labels appear). Trimap values: 1 pet, 2 background,
+    3 border; the pet and its border count as foreground. Returns ``(N, 3, s, s)`` images
+    and ``(N, 1, s, s)`` float masks (1.0 on the pet).
     """
-    from torchvision.transforms import CenterCrop, InterpolationMode, PILToTensor, Resize
+    from torchvision.transforms import PILToTensor
 
-    resize = Resize(int(image_size * 256 / 224), interpolation=InterpolationMode.NEAREST)
-    crop, to_tensor = CenterCrop(image_size), PILToTensor()
+    resize, to_tensor = imagenet_resize(image_size, nearest=True), PILToTensor()
     count = len(dataset) if limit is None else min(limit, len(dataset))
     images, masks = [], []
     for i in range(count):
         image, trimap = dataset[i]
-        labels = to_tensor(crop(resize(trimap)))  # (1, s, s) uint8 with values 1, 2, 3
+        labels = to_tensor(resize(trimap))  # (1, s, s) uint8 with values 1, 2, 3
         images.append(image)
         masks.append((labels != 2).float())
     return torch.stack(images), torch.stack(masks)

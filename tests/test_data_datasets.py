@@ -6,8 +6,7 @@ import torch
 from conftest import MIRROR, needs_mirror
 
 import labutils
-from labutils import data
-from labutils.data import CorruptDataError, DataNotFoundError
+from labutils.data import CorruptDataError, DataNotFoundError, cache
 
 
 def make_mirror(tmp_path: Path, with_checksums: bool = True) -> Path:
@@ -29,7 +28,7 @@ def test_missing_data_offline_names_the_set_the_places_and_the_remedy(offline_da
     assert str(offline_data_dir / "MNIST") in message
     assert "LABUTILS_DATA_MIRROR is not set" in message
     assert "download: skipped" in message
-    assert "connect to the internet" in message and "set LABUTILS_DATA_MIRROR" in message
+    assert "connect to the internet" in message and "%env LABUTILS_DATA_MIRROR=" in message
 
 
 def test_a_failed_download_is_reported_with_its_reason(offline_data_dir, monkeypatch):
@@ -38,8 +37,8 @@ def test_a_failed_download_is_reported_with_its_reason(offline_data_dir, monkeyp
     def no_network(root):
         raise OSError("Temporary failure in name resolution")
 
-    spec = data.SPECS["FashionMNIST"]
-    monkeypatch.setitem(data.SPECS, "FashionMNIST", data._Spec(
+    spec = cache.SPECS["FashionMNIST"]
+    monkeypatch.setitem(cache.SPECS, "FashionMNIST", cache.Spec(
         spec.name, spec.folder, spec.required, no_network, spec.source))
     with pytest.raises(DataNotFoundError, match=r"(?s)Fashion-MNIST.*download from "
                        r"torchvision.datasets.FashionMNIST: failed \(OSError: Temporary failure"):
@@ -64,11 +63,14 @@ def test_mirror_files_are_linked_and_the_mirror_is_left_alone(mirrored_data_dir,
         MIRROR / "MNIST" / "raw" / "train-images-idx3-ubyte").resolve()
     assert {p: p.stat().st_mtime for p in (MIRROR / "MNIST").rglob("*")} == before
     line = capsys.readouterr().out
-    assert "linked from the mirror" in line and "10,000 training (reduced" in line
-    assert "MB on disk" in line
-    # The second time the local cache is used.
+    assert f"from the mirror {MIRROR}, linked into" in line and "10,000 training (reduced" in line
+    assert "15.7 MB on disk" in line
+    # The second time the data folder is used as it is; verbose=False prints nothing.
     labutils.load_mnist()
-    assert "from the local cache" in capsys.readouterr().out
+    assert f"from the data folder {mirrored_data_dir / 'MNIST'} (links to the mirror" in \
+        capsys.readouterr().out
+    labutils.load_mnist(verbose=False)
+    assert capsys.readouterr().out == ""
 
 
 @needs_mirror
@@ -93,7 +95,7 @@ def test_a_truncated_file_without_checksums_is_caught(offline_data_dir, tmp_path
     truncated.write_bytes(truncated.read_bytes()[:5000])
     monkeypatch.setenv("LABUTILS_DATA_MIRROR", str(mirror))
     with pytest.raises(CorruptDataError, match=r"truncated or damaged: its header promises "
-                       r"7840016 bytes, it has 5,000"):
+                       r"7,840,016 bytes, it has 5,000"):
         labutils.load_mnist()
 
 
@@ -116,45 +118,15 @@ def test_bees_and_ants_skip_the_stray_gif(mirrored_data_dir):
 
 
 @needs_mirror
-def test_fast_tensors_equal_the_item_by_item_transform(mirrored_data_dir):
-    train, _ = labutils.load_mnist()
+def test_mnist_is_held_as_tensors_with_the_official_normalisation(mirrored_data_dir):
+    train, test = labutils.load_mnist(verbose=False)
+    raw, _ = labutils.load_mnist(normalize=False, verbose=False)
     X, y = labutils.as_tensors(train)
     assert X.shape == (10_000, 1, 28, 28) and y.dtype == torch.long
-    for index in (0, 1234, 9999):
-        image, label = train[index]
-        assert torch.allclose(X[index], image, atol=1e-6) and y[index] == label
+    image, label = train[1234]
+    assert torch.equal(X[1234], image) and y[1234] == label
+    torch.testing.assert_close(X, (raw.images - 0.1307) / 0.3081)
+    assert raw.images.min() == 0 and raw.images.max() == 1
     # Normalised with the official constants: close to zero mean and unit spread.
     assert abs(X.mean().item()) < 0.01 and abs(X.std().item() - 1) < 0.01
-    subset = torch.utils.data.Subset(train, [5, 7])
-    Xs, ys = labutils.as_tensors(subset)
-    assert torch.equal(Xs, X[[5, 7]]) and torch.equal(ys, y[[5, 7]])
-
-
-def test_train_val_split_is_reproducible_and_disjoint():
-    dataset = torch.utils.data.TensorDataset(torch.arange(100))
-    train, val = labutils.train_val_split(dataset, 0.2, seed=1)
-    again, _ = labutils.train_val_split(dataset, 0.2, seed=1)
-    assert (len(train), len(val)) == (80, 20)
-    assert list(train.indices) == list(again.indices)
-    assert not set(train.indices) & set(val.indices)
-    _, other = labutils.train_val_split(dataset, 0.2, seed=2)
-    assert list(other.indices) != list(val.indices)
-    assert len(labutils.train_val_split(dataset, 30)[1]) == 30
-
-
-def test_train_val_split_rejects_an_impossible_size():
-    dataset = torch.utils.data.TensorDataset(torch.arange(10))
-    with pytest.raises(ValueError, match="leaves 0 of 10 items for training"):
-        labutils.train_val_split(dataset, 10)
-
-
-def test_mean_std_of_known_values():
-    mean, std = labutils.mean_std(torch.tensor([0.0, 2.0, 4.0]))
-    assert mean == pytest.approx(2.0) and std == pytest.approx(2.0)
-
-
-def test_data_dir_follows_the_variable(tmp_path, monkeypatch):
-    monkeypatch.setenv("LABUTILS_DATA_DIR", str(tmp_path / "somewhere"))
-    assert labutils.data_dir() == tmp_path / "somewhere" and (tmp_path / "somewhere").is_dir()
-    monkeypatch.delenv("LABUTILS_DATA_DIR")
-    assert labutils.data_dir() == Path(data.__file__).resolve().parents[1] / "data"
+    assert train.classes[3] == "3 - three" and len(test) == 10_000

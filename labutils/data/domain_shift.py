@@ -4,7 +4,7 @@ MNIST-M (Ganin and Lempitsky, 2015) is the classic test of *domain shift*: the s
 digits as MNIST, but each one blended with a patch of a colour photograph, so that a
 network trained on black-and-white MNIST sees unfamiliar inputs. The original blends
 with patches of the BSDS500 photos; here the patches are random crops of the real photos
-that ship inside scikit-image and scikit-learn (:func:`labutils.photos.random_crops`),
+that ship inside scikit-image and scikit-learn (:func:`labutils.data.photos.random_crops`),
 so the set is made on any machine, with no download, and always the same for a seed.
 
 The blend is the one MNIST-M uses: ``output = |patch - digit|`` for every colour
@@ -18,25 +18,7 @@ import numpy as np
 import torch
 
 from .photos import random_crops
-
-
-def _as_unit_floats(digits: torch.Tensor | np.ndarray) -> torch.Tensor:
-    """Digits ``(N, H, W)`` or ``(N, 1, H, W)``, uint8 in [0, 255] or floats in [0, 1],
-    as a float tensor ``(N, H, W)`` in [0, 1]."""
-    digits = torch.as_tensor(digits)
-    if digits.dim() == 4 and digits.shape[1] == 1:
-        digits = digits[:, 0]
-    if digits.dim() != 3:
-        raise ValueError(f"Expected digits of shape (N, H, W) or (N, 1, H, W), got "
-                         f"{tuple(digits.shape)}.")
-    if digits.dtype == torch.uint8:
-        return digits.float() / 255
-    digits = digits.float()
-    if digits.numel() and (digits.min() < 0 or digits.max() > 1):
-        raise ValueError(f"Float digits must lie in [0, 1] (found values from "
-                         f"{digits.min():.3g} to {digits.max():.3g}); load MNIST with "
-                         "normalize=False, or pass the uint8 pixels.")
-    return digits
+from .tensors import to_unit_floats
 
 
 def make_mnist_m(digits: torch.Tensor | np.ndarray, seed: int = 0) -> torch.Tensor:
@@ -51,7 +33,7 @@ def make_mnist_m(digits: torch.Tensor | np.ndarray, seed: int = 0) -> torch.Tens
         A float tensor ``(N, 3, H, W)`` in [0, 1]: ``|patch - digit|`` per channel, where
         ``patch`` is a random ``H x W`` crop of one of the real photos.
     """
-    digits = _as_unit_floats(digits)
+    digits = to_unit_floats(digits)
     n, height, width = digits.shape
     if height != width:
         raise ValueError(f"make_mnist_m needs square digits, got {height} x {width}.")

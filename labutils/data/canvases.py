@@ -16,6 +16,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .datasets import load_mnist
+from .tensors import as_tensors, to_unit_floats
+
 DIGIT_SIZE = 28
 N_CLASSES = 10
 
@@ -26,7 +29,8 @@ def make_canvases(images: torch.Tensor | np.ndarray, labels: torch.Tensor | np.n
     """``n`` canvases built from the digit ``images`` and their class ``labels``.
 
     Args:
-        images: digits ``(M, 28, 28)``, either ``uint8`` (0-255) or floats in [0, 1].
+        images: digits ``(M, 28, 28)`` or ``(M, 1, 28, 28)``, uint8 (0-255) or floats
+            in [0, 1].
         labels: their classes ``(M,)``, integers 0-9.
         n: how many canvases to make.
         seed: the same seed always gives the same canvases.
@@ -40,16 +44,16 @@ def make_canvases(images: torch.Tensor | np.ndarray, labels: torch.Tensor | np.n
         ``(canvases, targets)``: floats ``(n, 1, 28 * grid, 28 * grid)`` in [0, 1] and
         multi-hot floats ``(n, 10)``.
     """
-    images = torch.as_tensor(images)
+    digits = to_unit_floats(images)
     labels = torch.as_tensor(labels).long()
-    if images.dim() != 3 or images.shape[1:] != (DIGIT_SIZE, DIGIT_SIZE):
-        raise ValueError(f"images must have shape (M, 28, 28), got {tuple(images.shape)}.")
-    if len(images) != len(labels):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels.")
+    if digits.shape[1:] != (DIGIT_SIZE, DIGIT_SIZE):
+        raise ValueError(f"images must be 28x28 digits, (M, 28, 28) or (M, 1, 28, 28); got "
+                         f"{tuple(torch.as_tensor(images).shape)}.")
+    if len(digits) != len(labels):
+        raise ValueError(f"{len(digits)} images but {len(labels)} labels.")
     if not 1 <= max_digits <= grid * grid:
         raise ValueError(f"max_digits must be between 1 and {grid * grid} (one digit per "
                          f"cell of the {grid}x{grid} grid), got {max_digits}.")
-    digits = images.float() / 255 if images.dtype == torch.uint8 else images.float()
 
     rng = np.random.default_rng(seed)
     size = DIGIT_SIZE * grid
@@ -70,38 +74,40 @@ def make_canvases(images: torch.Tensor | np.ndarray, labels: torch.Tensor | np.n
 
 
 def load_digit_canvases(n_train: int = 20_000, n_val: int = 2_000, n_test: int = 5_000,
-                        val_digits: int = 1_000, seed: int = 0, **options):
+                        val_digits: int = 1_000, seed: int = 0, verbose: bool = True,
+                        **options):
     """Training, validation and held-out (test) canvases made from real MNIST digits.
 
     The MNIST training digits are split once: the last ``val_digits`` of them make the
     validation canvases, the others the training canvases. The test canvases come from
     the MNIST test digits only. ``options`` go to :func:`make_canvases` (e.g. ``jitter``).
+    Prints one line saying what was made unless ``verbose=False``.
 
     Returns:
         ``((X_train, Y_train), (X_val, Y_val), (X_test, Y_test))``: canvases
         ``(N, 1, 56, 56)`` in [0, 1] and multi-hot targets ``(N, 10)``.
     """
-    from .data import load_mnist
-
-    train, test = load_mnist(normalize=False)
-    train_images, train_labels = train.data, train.targets
+    train, test = load_mnist(normalize=False, verbose=verbose)
+    train_images, train_labels = as_tensors(train)
+    test_images, test_labels = as_tensors(test)
     n_digits = len(train_images) - val_digits
     splits = (
         make_canvases(train_images[:n_digits], train_labels[:n_digits], n_train, seed,
                       **options),
         make_canvases(train_images[n_digits:], train_labels[n_digits:], n_val, seed + 1,
                       **options),
-        make_canvases(test.data, test.targets, n_test, seed + 2, **options),
+        make_canvases(test_images, test_labels, n_test, seed + 2, **options),
     )
     size = splits[0][0].shape[-1]
-    print(f"Canvases ({size}x{size}, 1-{options.get('max_digits', 4)} digits each): "
-          f"{n_train:,} training from {n_digits:,} MNIST training digits, {n_val:,} validation "
-          f"from the other {val_digits:,}, {n_test:,} held-out from the {len(test.data):,} "
-          "MNIST test digits.")
+    if verbose:
+        print(f"Canvases ({size}x{size}, 1-{options.get('max_digits', 4)} digits each): "
+              f"{n_train:,} training from {n_digits:,} MNIST training digits, {n_val:,} "
+              f"validation from the other {val_digits:,}, {n_test:,} held-out from the "
+              f"{len(test_images):,} MNIST test digits.")
     return splits
 
 
-def describe(target: torch.Tensor) -> str:
+def describe_digits(target: torch.Tensor) -> str:
     """The digits of a multi-hot ``target`` (10,) as text, e.g. ``"{3, 7}"``."""
     present = torch.nonzero(torch.as_tensor(target) > 0.5).flatten().tolist()
     return "{" + ", ".join(str(d) for d in present) + "}"

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from labutils.segmentation import make_segmentation_set, paste_glyphs, pets_to_tensors
+from labutils.data.segmentation import make_segmentation_set, paste_glyphs, pets_to_tensors
 
 
 def square_glyphs(n: int) -> torch.Tensor:

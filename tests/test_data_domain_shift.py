@@ -1,4 +1,4 @@
-"""labutils.domain_shift: MNIST-M-style digits on crops of real photos."""
+"""labutils.data.domain_shift: MNIST-M-style digits on crops of real photos."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from labutils.domain_shift import make_mnist_m
-from labutils.photos import random_crops
+from labutils.data.domain_shift import make_mnist_m
+from labutils.data.photos import random_crops
 
 
 def digits(n: int = 6) -> torch.Tensor:
