@@ -31,7 +31,7 @@ def generated_setup_cell(name: str = "01_example.ipynb") -> nbformat.NotebookNod
     nb.cells = [nbformat.v4.new_markdown_cell("# Example"),
                 nbformat.v4.new_code_cell("import labutils")]
     nb.metadata["labutils"] = {"lab": 1, "title": "Example", "topics": ["x"], "minutes": 5,
-                               "cpu_budget_s": 10}
+                               "cpu_budget_s": 10, "points": {}}
     config = authoring.read_config(ROOT)
     made = [authoring.canonical_solution(nb, config, name),
             authoring.student_notebook(nb, config, name)]
@@ -40,7 +40,11 @@ def generated_setup_cell(name: str = "01_example.ipynb") -> nbformat.NotebookNod
         assert notebook.cells[0]["id"] == authoring.BADGE_ID
         cells.append(next(cell for cell in notebook.cells if cell["cell_type"] == "code"))
         assert cells[-1]["id"] == authoring.SETUP_ID
-    assert cells[0] == cells[1]
+    # The same code and folding in both; the student's copy is also locked by nbgrader.
+    assert cells[0]["source"] == cells[1]["source"]
+    for key in ("cellView", "jupyter"):
+        assert cells[0]["metadata"][key] == cells[1]["metadata"][key]
+    assert cells[1]["metadata"]["editable"] is False
     return cells[0]
 
 
@@ -168,7 +172,8 @@ def test_a_branch_as_install_ref_is_refused(tmp_path):
 
 def test_setup_cell_is_folded_with_a_short_title():
     cell = generated_setup_cell()
-    assert cell["metadata"] == {"cellView": "form", "jupyter": {"source_hidden": True}}
+    assert cell["metadata"]["cellView"] == "form"
+    assert cell["metadata"]["jupyter"] == {"source_hidden": True}
     lines = cell["source"].split("\n")
     assert lines[0].startswith("# @title Set-up: run this cell first.")
     visible = lines[:lines.index("")]  # the comment block before the code

@@ -79,7 +79,7 @@ def make_workbook(tmp_path):
     (tmp_path / "solutions").mkdir()
     nb = nbformat.v4.new_notebook()
     nb.metadata["labutils"] = {"lab": 1, "title": "Tiny", "topics": ["x"], "minutes": 5,
-                               "cpu_budget_s": 10}
+                               "cpu_budget_s": 10, "points": {}}
     nb.metadata["widgets"] = {"state": "noise"}
     note = nbformat.v4.new_markdown_cell("Answer key.")
     note.metadata["tags"] = ["instructor"]
@@ -112,7 +112,8 @@ def test_generate_writes_a_clean_student_notebook(tmp_path):
     assert colab + "notebooks/01_tiny.ipynb" in student.cells[0]["source"]
     solution = nbformat.read(root / "solutions" / "01_tiny.ipynb", as_version=4)
     assert solution.cells[3]["outputs"] == []
-    assert colab + "solutions/01_tiny.ipynb" in solution.cells[0]["source"]
+    # Both open the student version: nbgrader releases the solution's cells as they are.
+    assert colab + "notebooks/01_tiny.ipynb" in solution.cells[0]["source"]
     assert any(c["source"] == "Answer key." for c in solution.cells)  # the source keeps its notes
 
 
