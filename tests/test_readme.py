@@ -58,7 +58,7 @@ def test_readme_explains(needed):
 
 def meta(lab: int, title: str, topics: list[str], minutes: int = 45) -> dict:
     return {"lab": lab, "title": title, "topics": topics, "minutes": minutes,
-            "cpu_budget_s": 60}
+            "cpu_budget_s": 60, "points": {}}
 
 
 def test_course_index_rows():
