@@ -35,12 +35,12 @@ def test_equal_reports_what_was_found():
 def test_close_reports_shape_then_values():
     check = Check("conv2d")
     with pytest.raises(CheckFailed, match=r"has shape \(2, 2\)\.\nExpected shape \(3, 3\)"):
-        check.close(torch.zeros(2, 2), torch.zeros(3, 3), "conv2d(image, kernel)")
+        check.numbers_close(torch.zeros(2, 2), torch.zeros(3, 3), "conv2d(image, kernel)")
     with pytest.raises(CheckFailed, match="differs from the right answer by up to 0.5"):
-        check.close([[0.5]], torch.zeros(1, 1), "conv2d(image, kernel)")
+        check.numbers_close([[0.5]], torch.zeros(1, 1), "conv2d(image, kernel)")
     with pytest.raises(CheckFailed, match="gave a str, not numbers"):
-        check.close("oops", torch.zeros(1), "conv2d(image, kernel)")
-    check.close(torch.ones(2) + 1e-7, torch.ones(2), "ok")
+        check.numbers_close("oops", torch.zeros(1), "conv2d(image, kernel)")
+    check.numbers_close(torch.ones(2) + 1e-7, torch.ones(2), "ok")
 
 
 def test_a_leftover_stub_says_not_done_yet():
