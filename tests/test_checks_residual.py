@@ -188,7 +188,8 @@ class CNNClassifier(nn.Module):
     def __init__(self, num_classes: int = 10):
         super().__init__()
         self.backbone = CNNBackBone()
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(16, num_classes))
 
     def forward(self, x):
         return self.head(self.backbone(x))

@@ -28,7 +28,6 @@ from .core import (
     NotImplementedYet,
     own_random_state,
     parameter_count,
-    shape_of,
     recording,
     shape_of,
 )

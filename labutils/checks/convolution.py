@@ -282,7 +282,7 @@ def check_conv_output_size(conv_output_size: Callable[..., Any]) -> None:
         description = f"conv_output_size(n={n}, k={k}, p={p}, s={s}, d={d})"
         answer = check.whole_number(
             check.call(conv_output_size, n, k, p, s, d, description=description),
-            description, "`return` the size you computed.", expected=f"{right}.",
+            description, "`return` the size you computed.", right=right,
             fraction_hint="a size counts positions, so round down: use // (floor division) "
             "instead of /.")
         found.append(answer)

@@ -270,10 +270,11 @@ class Check:
             self.fail(match[0], None, match[1])
 
     def whole_number(self, answer: Any, description: str, hint: str,
-                     expected: str = "a whole number (an int).",
+                     expected: str = "a whole number (an int).", right: int | None = None,
                      fraction_hint: str | None = None) -> int:
         """Your answer as an ``int``; anything that is not a whole number (None, a string,
-        a bool, nan, inf, 2.5, a tensor of several numbers) stops with a message."""
+        a bool, nan, inf, 2.5, a tensor of several numbers) stops with a message. ``right``,
+        when given, is shown as the expected value next to a fraction."""
         value = as_number(answer)
         if value is None:
             self.fail(f"{description} returned NoneType: nothing.", expected,
@@ -288,19 +289,9 @@ class Check:
                       "nan and inf come from float arithmetic gone wrong (such as inf - inf "
                       "or 0 * inf); a size needs only whole-number arithmetic: +, -, * and //.")
         if isinstance(value, float) and not value.is_integer():
-            self.fail(f"{description} gave {value!r}, which is not a whole number.", expected,
-                      fraction_hint or hint)
+            self.fail(f"{description} gave {value!r}, which is not a whole number.",
+                      expected if right is None else f"{right}.", fraction_hint or hint)
         return int(value)
-
-    def is_module(self, value: Any, description: str, hint: str | None = None) -> nn.Module:
-        """``value`` when it is an ``nn.Module``; otherwise a message naming what it is."""
-        if value is None:
-            self.fail(f"{description} returned None.", "an nn.Module.",
-                      hint or "did you forget `return`?")
-        if not isinstance(value, nn.Module):
-            self.fail(f"{description} made a {type(value).__name__}, not a PyTorch module.",
-                      "an nn.Module.", hint)
-        return value
 
     def call(self, fn: Callable, *args: Any, description: str, hint: str | None = None,
              **kwargs: Any) -> Any:

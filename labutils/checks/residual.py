@@ -213,7 +213,8 @@ def check_residual_block(ResidualBlock: type) -> None:
 
 @own_random_state()
 def check_cnn_backbone(CNNBackBone: type, ResidualBlock: type) -> None:
-    """``CNNBackBone()``: >= 3 convolutions, residual blocks, pooling; returns feature maps."""
+    """``CNNBackBone()``: >= 3 convolutions, residual blocks, pooling; returns feature maps.
+    ``CNNBackBone(in_channels=3)`` must take 3-channel images."""
     check = Check("CNNBackBone")
     check.is_class(CNNBackBone, "CNNBackBone")
     backbone = check.call(CNNBackBone, description="CNNBackBone()")
@@ -232,55 +233,66 @@ def check_cnn_backbone(CNNBackBone: type, ResidualBlock: type) -> None:
     check.that(bool(pools), "CNNBackBone() holds no pooling layer.",
                "nn.MaxPool2d (or nn.AvgPool2d / nn.AdaptiveAvgPool2d) to shrink the maps.",
                "pooling between the blocks makes later layers cheaper and see more.")
-    backbone.eval()
-    x = torch.randn(4, 1, 28, 28)
-    out = check.call(backbone, x, description="CNNBackBone() applied to a batch of shape "
-                     "(4, 1, 28, 28)")
-    check.that(isinstance(out, torch.Tensor) and out.dim() == 4 and out.shape[0] == 4,
-               f"CNNBackBone() turned a batch of shape (4, 1, 28, 28) into {shape_of(out)}.",
-               "feature maps of shape (4, C, H, W).",
-               "the backbone stops at feature maps; flattening belongs to the classifier.")
+    out = _backbone_features(check, backbone, "CNNBackBone()", in_channels=1)
     check.that(out.shape[2] * out.shape[3] < 28 * 28,
                f"CNNBackBone() keeps the full 28x28 resolution: {tuple(out.shape)}.",
                "smaller maps: the pooling layers must be used in forward.")
+    coloured = check.call(CNNBackBone, in_channels=3, description="CNNBackBone(in_channels=3)")
+    _backbone_features(check, coloured, "CNNBackBone(in_channels=3)", in_channels=3,
+                       hint="pass in_channels on to the first convolution: "
+                       "nn.Conv2d(in_channels, ...).")
     check.passed(f"{n_convs} convolutions, {n_blocks} residual blocks, {len(pools)} pooling "
                  f"layers; features of shape {tuple(out.shape)} for a batch of 4.")
 
 
-@own_random_state()
-def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
-    """``CNNClassifier()``: a backbone plus a head, logits ``(N, 10)`` for any ``N``,
-    fewer than 100,000 parameters."""
-    check = Check("CNNClassifier")
-    check.is_class(CNNClassifier, "CNNClassifier")
-    model = check.call(CNNClassifier, description="CNNClassifier()")
-    check.that(isinstance(model, nn.Module), f"CNNClassifier() made a "
-               f"{type(model).__name__}.", "an nn.Module.")
-    check.that(any(isinstance(m, CNNBackBone) for m in model.modules()),
-               "CNNClassifier() holds no CNNBackBone.",
-               "the backbone you wrote above, followed by a small head.",
-               "self.backbone = CNNBackBone() in __init__.")
-    n_parameters = count_parameters(model)
-    check.that(n_parameters < MAX_PARAMETERS,
-               f"CNNClassifier() has {n_parameters:,} trainable parameters.",
-               f"fewer than {MAX_PARAMETERS:,}.",
-               "global average pooling (nn.AdaptiveAvgPool2d(1)) before the linear layer "
-               "keeps the head tiny; big linear layers on flattened maps cost the most.")
-    model.eval()
+def _backbone_features(check: Check, backbone: nn.Module, what: str, in_channels: int,
+                       hint: str | None = None) -> torch.Tensor:
+    """Feature maps (4, C, H, W) for a batch of four 28x28 images."""
+    backbone.eval()
+    x = torch.randn(4, in_channels, 28, 28)
     with torch.no_grad():
-        batch = torch.randn(5, 1, 28, 28)
+        out = check.call(backbone, x, description=f"{what} applied to a batch of shape "
+                         f"{tuple(x.shape)}", hint=hint)
+    check.that(isinstance(out, torch.Tensor) and out.dim() == 4 and out.shape[0] == 4,
+               f"{what} turned a batch of shape {tuple(x.shape)} into {shape_of(out)}.",
+               "feature maps of shape (4, C, H, W).",
+               "the backbone stops at feature maps; flattening belongs to the classifier.")
+    return out
+
+
+def _check_logits(check: Check, model: nn.Module, what: str, num_classes: int,
+                  batch: torch.Tensor) -> torch.Tensor:
+    """Logits (N, num_classes) for batches of 1, 5 and 64; returns those of ``batch`` (5)."""
+    model.eval()
+    together = None
+    with torch.no_grad():
         for n in (1, 5, 64):
             x = batch if n == 5 else torch.randn(n, 1, 28, 28)
-            out = check.call(model, x, description=f"CNNClassifier() applied to a batch of "
+            out = check.call(model, x, description=f"{what} applied to a batch of "
                              f"shape {tuple(x.shape)}",
                              hint="flatten with x.flatten(1) or nn.Flatten(), which keep "
                              "the batch dimension whatever its size.")
-            check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (n, 10),
-                       f"CNNClassifier() turned a batch of shape {tuple(x.shape)} into "
-                       f"{shape_of(out)}.", f"logits of shape ({n}, 10).",
+            if isinstance(out, torch.Tensor) and out.dim() == 2 and out.shape[0] == n \
+                    and num_classes != 10 and out.shape[1] == 10:
+                check.fail(f"{what} returned shape {tuple(out.shape)}: 10 scores per image, "
+                           f"although num_classes={num_classes}.",
+                           f"logits of shape ({n}, {num_classes}).",
+                           "use the num_classes argument for the last layer's outputs: "
+                           "nn.Linear(..., num_classes).")
+            check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (n, num_classes),
+                       f"{what} turned a batch of shape {tuple(x.shape)} into "
+                       f"{shape_of(out)}.", f"logits of shape ({n}, {num_classes}).",
                        "flatten with x.flatten(1) or nn.Flatten(); never write the batch "
                        "size into view(...) or reshape(...).")
-        together = model(batch)
+            if n == 5:
+                together = out
+    return together
+
+
+def _check_independent_rows(check: Check, model: nn.Module, batch: torch.Tensor,
+                            together: torch.Tensor) -> None:
+    """Each image's scores depend on that image only, and are not probabilities."""
+    with torch.no_grad():
         alone = torch.cat([model(batch[i:i + 1]) for i in range(len(batch))])
     worst = (together - alone).abs().max().item()
     check.that(worst < 1e-4,
@@ -296,10 +308,37 @@ def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
                "CNNClassifier() returns probabilities (each row is positive and sums to 1).",
                "raw scores (logits): nn.CrossEntropyLoss applies the softmax itself.",
                "remove the softmax at the end of forward.")
+
+
+@own_random_state()
+def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
+    """``CNNClassifier()``: a backbone plus a head, logits ``(N, 10)`` for any ``N``,
+    fewer than 100,000 parameters; ``CNNClassifier(num_classes=7)`` gives 7 scores."""
+    check = Check("CNNClassifier")
+    check.is_class(CNNClassifier, "CNNClassifier")
+    model = check.call(CNNClassifier, description="CNNClassifier()")
+    check.that(isinstance(model, nn.Module), f"CNNClassifier() made a "
+               f"{type(model).__name__}.", "an nn.Module.")
+    check.that(any(isinstance(m, CNNBackBone) for m in model.modules()),
+               "CNNClassifier() holds no CNNBackBone.",
+               "the backbone you wrote above, followed by a small head.",
+               "self.backbone = CNNBackBone() in __init__.")
+    n_parameters = count_parameters(model)
+    check.that(n_parameters < MAX_PARAMETERS,
+               f"CNNClassifier() has {n_parameters:,} trainable parameters.",
+               f"fewer than {MAX_PARAMETERS:,}.",
+               "global average pooling (nn.AdaptiveAvgPool2d(1)) before the linear layer "
+               "keeps the head tiny; big linear layers on flattened maps cost the most.")
+    batch = torch.randn(5, 1, 28, 28)
+    together = _check_logits(check, model, "CNNClassifier()", 10, batch)
+    _check_independent_rows(check, model, batch, together)
     model.train()
     out = check.call(model, torch.randn(2, 1, 28, 28), description="CNNClassifier() in "
                      "training mode applied to a batch of shape (2, 1, 28, 28)")
-    check.that(tuple(out.shape) == (2, 10), f"In training mode, CNNClassifier() returned "
-               f"{shape_of(out)} for a batch of 2.", "logits of shape (2, 10).")
+    check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (2, 10),
+               f"In training mode, CNNClassifier() returned {shape_of(out)} for a batch of 2.",
+               "logits of shape (2, 10).")
+    seven = check.call(CNNClassifier, num_classes=7, description="CNNClassifier(num_classes=7)")
+    _check_logits(check, seven, "CNNClassifier(num_classes=7)", 7, batch)
     check.passed(f"{n_parameters:,} parameters (< {MAX_PARAMETERS:,}); logits (N, 10) for "
-                 "batches of 1, 5 and 64.")
+                 "batches of 1, 5 and 64, and (N, 7) with num_classes=7.")
