@@ -19,12 +19,12 @@ def fails_with(answer, *phrases):
     return message
 
 
-def transposed_decoder(latent_shape, sigmoid=True, out_channels=1, final_size=28):
+def transposed_decoder(latent_shape, sigmoid=True, out_channels=1, final_size=28, hidden=16):
     channels, height, width = latent_shape
-    layers = [nn.ConvTranspose2d(channels, 16, kernel_size=(8 - height, 8 - width)),
-              nn.BatchNorm2d(16), nn.ReLU(),
-              nn.ConvTranspose2d(16, 16, 4, stride=2, padding=1), nn.ReLU(),
-              nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1), nn.ReLU(),
+    layers = [nn.ConvTranspose2d(channels, hidden, kernel_size=(8 - height, 8 - width)),
+              nn.BatchNorm2d(hidden), nn.ReLU(),
+              nn.ConvTranspose2d(hidden, hidden, 4, stride=2, padding=1), nn.ReLU(),
+              nn.ConvTranspose2d(hidden, 8, 4, stride=2, padding=1), nn.ReLU(),
               nn.Conv2d(8, out_channels, 3, padding=1)]
     if final_size != 28:
         layers.append(nn.Upsample(size=final_size))
@@ -33,11 +33,12 @@ def transposed_decoder(latent_shape, sigmoid=True, out_channels=1, final_size=28
     return nn.Sequential(*layers)
 
 
-def upsample_decoder(latent_shape):
+def upsample_decoder(latent_shape, hidden=16):
     channels = latent_shape[0]
-    return nn.Sequential(nn.Upsample(size=7), nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(),
-                         nn.Upsample(scale_factor=2), nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),
-                         nn.Upsample(scale_factor=2), nn.Conv2d(16, 1, 3, padding=1),
+    return nn.Sequential(nn.Upsample(size=7), nn.Conv2d(channels, hidden, 3, padding=1),
+                         nn.ReLU(), nn.Upsample(scale_factor=2),
+                         nn.Conv2d(hidden, hidden, 3, padding=1), nn.ReLU(),
+                         nn.Upsample(scale_factor=2), nn.Conv2d(hidden, 1, 3, padding=1),
                          nn.Sigmoid())
 
 

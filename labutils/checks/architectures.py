@@ -265,6 +265,10 @@ def _check_eval_mode(check: Check, ours: nn.Module, ref: nn.BatchNorm2d, x: torc
     with torch.no_grad():
         out = check.call(ours, x, description=f"{what} in eval mode")
         expected = ref(x)
+    check.that(isinstance(out, torch.Tensor) and out.shape == x.shape,
+               f"{what} in eval mode returned {shape_of(out)} for input {tuple(x.shape)}.",
+               "a tensor of the input's shape.",
+               "return the normalised tensor in both modes.")
     check.that(torch.equal(ours.running_mean, before[0])
                and torch.equal(ours.running_var, before[1]),
                f"{what} changed its running averages in eval mode.",
@@ -580,19 +584,20 @@ def _compare_shapes(check: Check, model: nn.Module, reference: nn.Module, name: 
         h = check.call(stem, x, description=f"{name}'s stem on a batch of shape {tuple(x.shape)}")
         r = x.to("meta")
         r = reference.maxpool(reference.relu(reference.bn1(reference.conv1(r))))
-        check.that(tuple(h.shape) == tuple(r.shape),
-                   f"{name}'s stem returned shape {tuple(h.shape)}.", f"{tuple(r.shape)}.")
+        check.that(isinstance(h, torch.Tensor) and tuple(h.shape) == tuple(r.shape),
+                   f"{name}'s stem returned {shape_of(h)}.", f"{tuple(r.shape)}.")
         for i, stage in enumerate(stages):
             h = _run_stage(check, stage, h, f"stage {i + 1} of {name}")
             r = getattr(reference, f"layer{i + 1}")(r)
-            check.that(tuple(h.shape) == tuple(r.shape),
-                       f"Stage {i + 1} of {name} returned shape {tuple(h.shape)} for an input "
+            check.that(isinstance(h, torch.Tensor) and tuple(h.shape) == tuple(r.shape),
+                       f"Stage {i + 1} of {name} returned shape {shape_of(h)} for an input "
                        f"of {tuple(x.shape)}.",
                        f"{tuple(r.shape)}, as torchvision's layer{i + 1}.",
                        "every stage after the first halves the size with its first block "
                        "(stride 2); the others keep it.")
         out = check.call(model, x, description=f"{name} on a batch of shape {tuple(x.shape)}")
-    check.that(tuple(out.shape) == (2, 1000), f"{name} returned shape {tuple(out.shape)}.",
+    check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (2, 1000),
+               f"{name} returned shape {shape_of(out)}.",
                "(2, 1000): one score per class.",
                "forward is stem, stages, then the head.")
 

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .core import Check, own_random_state, shape_of
+from .core import Check, own_random_state, parameter_count, shape_of
 
 # Encoder output shapes (channels, height, width) the decoder must accept.
 LATENT_SHAPES = [(16, 1, 1), (4, 2, 2), (8, 4, 4), (3, 3, 3), (32, 7, 7)]
@@ -61,11 +61,33 @@ def _check_decoder_output(check: Check, call: str, decoder: nn.Module,
                    "end the decoder with nn.Sigmoid().")
     check.ok()
     other = check.call(decoder, torch.randn(4, *latent_shape), description=where.rstrip(","))
-    if torch.allclose(output, other):
+    if isinstance(other, torch.Tensor) and torch.allclose(output, other):
         check.fail(f"{where} gives the same images for different codes.",
                    "the output to depend on the code.",
                    "pass the input through every layer: x = layer(x), in order.")
     check.ok()
+
+
+def _check_hidden_is_used(check: Check, build_decoder: Callable) -> None:
+    """``build_decoder(latent_shape, hidden=8)`` works and is narrower than the default."""
+    latent_shape = LATENT_SHAPES[2]
+    call = f"build_decoder({latent_shape}, hidden=8)"
+    narrow = check.call(build_decoder, latent_shape, hidden=8, description=call)
+    _check_decoder_layers(check, call, narrow)
+    output = check.call(narrow, torch.randn(2, *latent_shape), description=f"The decoder of "
+                        f"{call}, given codes of shape (2, {', '.join(map(str, latent_shape))})")
+    if not isinstance(output, torch.Tensor) or tuple(output.shape) != (2, *IMAGE_SHAPE):
+        check.fail(f"The decoder of {call} returned {shape_of(output)}.",
+                   f"shape {(2, *IMAGE_SHAPE)}, whatever the width inside.",
+                   "hidden sets the channels between the layers; the first layer takes the "
+                   "code's channels and the last gives 1 channel.")
+    default = check.call(build_decoder, latent_shape, description=f"build_decoder({latent_shape})")
+    if parameter_count(narrow) == parameter_count(default):
+        check.fail(f"{call} has as many parameters as build_decoder({latent_shape}) with "
+                   "hidden=32: the hidden argument is not used.",
+                   "`hidden` channels inside the decoder.",
+                   "use hidden for the channels between the layers, e.g. "
+                   "nn.ConvTranspose2d(channels, hidden, ...).")
 
 
 def check_decoder(build_decoder: Callable) -> None:
@@ -82,4 +104,5 @@ def check_decoder(build_decoder: Callable) -> None:
                                  "channels, height, width = latent_shape.")
             _check_decoder_layers(check, call, decoder)
             _check_decoder_output(check, call, decoder, latent_shape)
+        _check_hidden_is_used(check, build_decoder)
     check.passed()

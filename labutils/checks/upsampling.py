@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any, Self
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from .core import (
     Check,
@@ -317,37 +318,24 @@ def check_conv_transpose_output_size(conv_transpose_output_size: Callable) -> No
 # --------------------------------------------------------------------------- exercise 4
 
 
-class _CatRecorder:
-    """Records every ``torch.cat`` / ``torch.concat`` / ``torch.concatenate`` call while
-    active: the shapes joined and the dimension."""
+class _CatRecorder(TorchFunctionMode):
+    """Records every concatenation (``torch.cat``, ``torch.concat``, ``torch.concatenate``,
+    however it was imported) while active: the shapes joined and the dimension."""
 
-    NAMES = ("cat", "concat", "concatenate")
+    FUNCTIONS = (torch.cat, torch.concat, torch.concatenate)
 
     def __init__(self):
+        super().__init__()
         self.calls: list[tuple[list[tuple[int, ...]], int]] = []
-        self._originals: dict[str, Callable] = {}
 
-    def _wrap(self, original: Callable) -> Callable:
-        def recording(tensors, *args, **kwargs):
-            tensors = list(tensors)
-            dim = args[0] if args else kwargs.get("dim", kwargs.get("axis", 0))
-            shapes = [tuple(t.shape) for t in tensors]
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in self.FUNCTIONS and args:
+            shapes = [tuple(t.shape) for t in args[0] if isinstance(t, torch.Tensor)]
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis", 0))
             if shapes and isinstance(dim, int):
                 self.calls.append((shapes, dim % len(shapes[0]) if shapes[0] else dim))
-            return original(tensors, *args, **kwargs)
-
-        return recording
-
-    def __enter__(self) -> Self:
-        for name in self.NAMES:
-            if hasattr(torch, name):
-                self._originals[name] = getattr(torch, name)
-                setattr(torch, name, self._wrap(self._originals[name]))
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        for name, original in self._originals.items():
-            setattr(torch, name, original)
+        return func(*args, **kwargs)
 
 
 def _crash_hint(calls: list[tuple[list[tuple[int, ...]], int]], height: int, width: int,
@@ -399,7 +387,7 @@ def _check_skips(check: Check, where: str, cats: list, height: int, width: int,
                    "the encoder map of the same size, along the channels.",
                    "keep each encoder block's output in a list on the way down, then on "
                    "the way up: x = torch.cat([x, skip], dim=1). (Adding them, x + skip, "
-                   "is another design; U-Net concatenates.) Call it as torch.cat(...).")
+                   "is another design; U-Net concatenates.)")
     wrong_dims = [dim for _, dim in joined if dim != 1]
     if wrong_dims:
         check.fail(f"{where}: feature maps were concatenated along dim={wrong_dims[0]}.",
