@@ -471,6 +471,13 @@ def _check_block(check: Check, Block: type, kind: str, in_channels: int, channel
                f"{expected:,}, as torchvision's {kind} with the same settings.",
                _block_param_hint(block, found, expected, in_channels, out_channels,
                                  needs_projection))
+    if stride != 1:
+        strided = [module for module in block.modules() if isinstance(module, nn.Conv2d)
+                   and module.kernel_size == (3, 3) and module.stride == (stride, stride)]
+        check.that(bool(strided), f"In {what}, no 3x3 convolution has stride {stride}.",
+                   "the stride on the 3x3 convolution of the main path, as torchvision does; "
+                   "the 1x1 convolutions of the main path keep stride 1.",
+                   "nn.Conv2d(channels, channels, 3, stride=stride, padding=1, bias=False).")
     if not needs_projection:
         _check_identity_skip(check, block, x, what)
 

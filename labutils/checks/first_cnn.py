@@ -84,6 +84,10 @@ def _check_convs(check: Check, what: str, layers: list[nn.Module], in_channels: 
         check.that(conv.kernel_size == (3, 3),
                    f"In {what}, {ordinal} has kernel_size={conv.kernel_size}.",
                    "3x3 kernels, as in VGG.", "nn.Conv2d(..., kernel_size=3, padding=1).")
+        check.that(conv.dilation == (1, 1),
+                   f"In {what}, {ordinal} has dilation={conv.dilation}.",
+                   "an ordinary 3x3 convolution (dilation 1).",
+                   "leave out the dilation argument.")
         check.that(conv.padding in ((1, 1), "same"),
                    f"In {what}, {ordinal} has padding={conv.padding!r}, so it does not keep "
                    "the height and width of its input.",
@@ -94,10 +98,6 @@ def _check_convs(check: Check, what: str, layers: list[nn.Module], in_channels: 
                    f"In {what}, {ordinal} has stride={conv.stride}.",
                    "stride 1: in a VGG block only the max-pool shrinks the image.",
                    "leave out the stride argument (it defaults to 1).")
-        check.that(conv.dilation == (1, 1),
-                   f"In {what}, {ordinal} has dilation={conv.dilation}.",
-                   "an ordinary 3x3 convolution (dilation 1).",
-                   "leave out the dilation argument.")
         _check_conv_channels(check, what, index, conv, in_channels, out_channels)
 
 

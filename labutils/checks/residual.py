@@ -101,14 +101,34 @@ def _check_shape_kept(check: Check, what: str, block: nn.Module, convs: list[nn.
                "return the sum branch + x, with a branch that keeps the shape.")
 
 
+BRANCH_ORDER = [(nn.Conv2d, "Conv2d"), (ACTIVATIONS, "activation"),
+                ((nn.Dropout, nn.Dropout2d), "dropout"), (nn.BatchNorm2d, "BatchNorm2d")]
+
+
+def _check_branch_order(check: Check, what: str, calls: list) -> None:
+    """The branch runs conv, activation, dropout, batch norm, in that order."""
+    ran = []
+    for call in calls:
+        for kinds, name in BRANCH_ORDER:
+            if isinstance(call.layer, kinds) and name not in ran:
+                ran.append(name)
+    expected = [name for _, name in BRANCH_ORDER]
+    check.that(ran == expected,
+               f"{what} runs its branch in this order: {' -> '.join(ran)}.",
+               f"{' -> '.join(expected)}, as the exercise asks.",
+               "apply the layers in that order in forward: "
+               "self.norm(self.drop(self.act(self.conv(x)))) + x.")
+
+
 def _check_branch_matters(check: Check, what: str, block: nn.Module, x: torch.Tensor) -> None:
     block.eval()
-    with torch.no_grad():
+    with torch.no_grad(), recording(leaf_layers(block)) as calls:
         out = check.call(block, x.clone(), description=f"{what} in eval mode")
     check.that(not torch.allclose(out, x, atol=1e-6),
                f"{what} returned its input unchanged, so the branch f(x) adds nothing.",
                "y = f(x) + x, where f(x) is conv -> activation -> dropout -> batch norm.",
                "forward should compute the branch and return branch + x.")
+    _check_branch_order(check, what, calls)
 
 
 def _switched_off(check: Check, what: str, block: nn.Module, x: torch.Tensor) -> nn.Module:
