@@ -320,40 +320,57 @@ def check_conv_transpose_output_size(conv_transpose_output_size: Callable) -> No
 
 class _CatRecorder(TorchFunctionMode):
     """Records every concatenation (``torch.cat``, ``torch.concat``, ``torch.concatenate``,
-    however it was imported) while active: the shapes joined and the dimension."""
+    however it was imported) while active: the shapes joined, the dimension, and how
+    recently each joined tensor was made (larger is newer), which tells the freshly
+    upsampled map from the skip saved long before."""
 
     FUNCTIONS = (torch.cat, torch.concat, torch.concatenate)
 
     def __init__(self):
         super().__init__()
-        self.calls: list[tuple[list[tuple[int, ...]], int]] = []
+        self.calls: list[tuple[list[tuple[int, ...]], int, list[int]]] = []
+        self._made: dict[int, int] = {}
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         if func in self.FUNCTIONS and args:
-            shapes = [tuple(t.shape) for t in args[0] if isinstance(t, torch.Tensor)]
+            tensors = [t for t in args[0] if isinstance(t, torch.Tensor)]
+            shapes = [tuple(t.shape) for t in tensors]
             dim = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis", 0))
             if shapes and isinstance(dim, int):
-                self.calls.append((shapes, dim % len(shapes[0]) if shapes[0] else dim))
-        return func(*args, **kwargs)
+                ages = [self._made.get(id(t), -1) for t in tensors]
+                self.calls.append((shapes, dim % len(shapes[0]) if shapes[0] else dim, ages))
+        result = func(*args, **kwargs)
+        if isinstance(result, torch.Tensor):
+            self._made[id(result)] = len(self._made)
+        return result
 
 
-def _crash_hint(calls: list[tuple[list[tuple[int, ...]], int]], height: int, width: int,
-                depth: int) -> str:
+def _crash_hint(calls: list[tuple[list[tuple[int, ...]], int, list[int]]], height: int,
+                width: int, depth: int) -> str:
     """Why ``UNet.forward`` may have crashed, from the concatenations it tried."""
     levels = [(height // 2 ** level, width // 2 ** level) for level in range(depth + 1)]
-    for shapes, dim in reversed(calls):
-        sizes = [tuple(shape[-2:]) for shape in shapes if len(shape) == 4]
-        if dim == 1 and len(sizes) >= 2 and len(set(sizes)) > 1:
-            joined = " and ".join(f"{h}x{w}" for h, w in sizes)
-            if all(size in levels for size in sizes):
-                return (f"you joined feature maps of {joined}: the skip you concatenate "
-                        "must have the same height and width as the upsampled map, so use "
-                        "the saved encoder maps in reverse order (the last one saved first).")
-            return (f"you joined feature maps of {joined}, sizes that this input "
-                    f"({height}x{width}) does not produce at any level. Compute every size "
-                    "from the input (no fixed numbers such as 64 or 32): max-pool by 2 on the "
-                    "way down, upsample by 2 on the way up.")
+    joins = [(shapes, dim, ages) for shapes, dim, ages in calls
+             if dim == 1 and len(shapes) >= 2 and all(len(s) == 4 for s in shapes)]
+    for step, (shapes, _, ages) in enumerate(joins):
+        sizes = [tuple(shape[-2:]) for shape in shapes]
+        if len(set(sizes)) == 1:
+            continue
+        newest = max(range(len(sizes)), key=lambda i: ages[i])
+        upsampled = sizes[newest]
+        skips = [size for i, size in enumerate(sizes) if i != newest]
+        wanted = levels[depth - 1 - step] if step < depth else None
+        joined = " and ".join(f"{h}x{w}" for h, w in sizes)
+        if upsampled == wanted and all(size in levels for size in skips):
+            return (f"you joined feature maps of {joined}: the skip you concatenate must have "
+                    "the same height and width as the upsampled map, so use the saved "
+                    "encoder maps in reverse order (the last one saved first).")
+        where = f"{wanted[0]}x{wanted[1]}" if wanted else "the skip's size"
+        return (f"you joined feature maps of {joined}: at this step of the decoder the "
+                f"upsampled map is {upsampled[0]}x{upsampled[1]} where this input "
+                f"({height}x{width}) needs {where}. Compute every size from the input (no "
+                "fixed numbers such as 64 or 32): max-pool by 2 on the way down, upsample by "
+                "2 on the way up.")
     return ("build every layer from the four arguments (the widths are base_channels * "
             "2**level) and every size from the input: the check tries several depths and "
             "input sizes, not only the lab's. Each decoder block takes the channels of "
@@ -379,7 +396,7 @@ def _run_unet(check: Check, model: nn.Module, x: torch.Tensor, where: str,
 def _check_skips(check: Check, where: str, cats: list, height: int, width: int,
                  depth: int) -> None:
     """One concatenation along the channels at every level."""
-    joined = [(shapes, dim) for shapes, dim in cats if len(shapes) >= 2
+    joined = [(shapes, dim) for shapes, dim, _ in cats if len(shapes) >= 2
               and all(len(s) == 4 for s in shapes)]
     if not joined:
         check.fail(f"{where}: no torch.cat of feature maps happened in forward.",
