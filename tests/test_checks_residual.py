@@ -508,3 +508,12 @@ def test_classifier_whose_forward_returns_a_tuple():
             return self.head(features), features
 
     assert "into tuple" in classifier_message(Pair)
+
+
+def test_block_whose_forward_returns_nothing():
+    class NoReturn(SequentialBranchBlock):
+        def forward(self, x):
+            torch.add(x, self.f(x))
+
+    text = block_message(NoReturn)
+    assert "returned a NoneType for an input of shape (2, 8, 16, 16)" in text

@@ -26,6 +26,7 @@ from .core import (
     Check,
     CheckFailed,
     NotImplementedYet,
+    described,
     own_random_state,
     parameter_count,
     recording,
@@ -597,14 +598,14 @@ def _compare_shapes(check: Check, model: nn.Module, reference: nn.Module, name: 
             h = _run_stage(check, stage, h, f"stage {i + 1} of {name}")
             r = getattr(reference, f"layer{i + 1}")(r)
             check.that(isinstance(h, torch.Tensor) and tuple(h.shape) == tuple(r.shape),
-                       f"Stage {i + 1} of {name} returned shape {shape_of(h)} for an input "
+                       f"Stage {i + 1} of {name} returned {described(h)} for an input "
                        f"of {tuple(x.shape)}.",
                        f"{tuple(r.shape)}, as torchvision's layer{i + 1}.",
                        "every stage after the first halves the size with its first block "
                        "(stride 2); the others keep it.")
         out = check.call(model, x, description=f"{name} on a batch of shape {tuple(x.shape)}")
     check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (2, 1000),
-               f"{name} returned shape {shape_of(out)}.",
+               f"{name} returned {described(out)}.",
                "(2, 1000): one score per class.",
                "forward is stem, stages, then the head.")
 
@@ -644,7 +645,7 @@ def _check_small_resnet(check: Check, ResNet: type, BasicBlock: type) -> None:
             h = _run_stage(check, stage, h, f"stage {i + 1} of {what}")
         out = check.call(model, x, description=f"{what} on a batch of shape (2, 1, 12, 12)")
     check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (2, 3),
-               f"{what} returned shape {shape_of(out)}.",
+               f"{what} returned {described(out)}.",
                "(2, 3): num_classes scores per image.",
                "the head's nn.Linear maps widths[-1] * block.expansion features to "
                "num_classes.")

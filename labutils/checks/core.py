@@ -4,6 +4,12 @@ A check either prints one friendly line (``output_size: all 3 checks passed.``) 
 raises :class:`CheckFailed`, whose message says what was found, what was expected and
 how to fix it. In Jupyter the message is shown on its own, without a traceback through
 labutils: only the lines of *your* code that failed, if any.
+
+Besides :class:`Check`, this module holds what the lab modules use to look inside your
+answers: ``whole_number`` and ``float_tensor`` for answers that should be numbers,
+``leaf_layers``, ``parameter_count`` and ``recording`` (forward hooks) for models,
+``Mistake``/``which_mistake`` and ``Check.no_mistake_among`` for naming a known mistake,
+and ``own_random_state``/``one_thread`` so that a check leaves your notebook as it was.
 """
 
 from __future__ import annotations
@@ -58,6 +64,13 @@ def shape_of(value: Any) -> str:
     if isinstance(value, (torch.Tensor, np.ndarray)):
         return str(tuple(value.shape))
     return type(value).__name__
+
+
+def described(value: Any) -> str:
+    """``shape (2, 3, 4)`` for a tensor or array, ``a tuple`` (the type) for anything else."""
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return f"shape {tuple(value.shape)}"
+    return f"a {type(value).__name__}"
 
 
 # -- answers: numbers -------------------------------------------------------------------

@@ -16,7 +16,7 @@ from torch import nn
 
 from labutils import count_parameters
 
-from .core import Check, leaf_layers, own_random_state, recording, shape_of
+from .core import Check, described, leaf_layers, own_random_state, recording, shape_of
 
 # (hidden_dim, kernel_size, input height/width) of the blocks the check builds
 BLOCK_SIZES = [(8, 3, 16), (16, 5, 12), (4, 7, 9), (12, 3, 7)]
@@ -96,7 +96,7 @@ def _check_shape_kept(check: Check, what: str, block: nn.Module, convs: list[nn.
                "forward to leave x as it is and return a new tensor.",
                "write `return self.branch(x) + x` instead of adding into x.")
     check.that(isinstance(out, torch.Tensor) and out.shape == x.shape,
-               f"{what} returned shape {shape_of(out)} for an input of shape {tuple(x.shape)}.",
+               f"{what} returned {described(out)} for an input of shape {tuple(x.shape)}.",
                "the same shape as the input, so that f(x) + x is possible.",
                "return the sum branch + x, with a branch that keeps the shape.")
 
