@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from labutils import models
@@ -410,3 +411,289 @@ def test_resnet_wrong_answers_name_the_stage(wrong, message):
     with pytest.raises(CheckFailed) as error:
         check_resnet(wrong, models.BasicBlock, models.Bottleneck)
     assert message in str(error.value)
+
+
+# ------------------------------------------------------------------ answers written by others
+# Written without labutils.models, in other styles than the solution's.
+
+
+class VarMeanBatchNorm(nn.Module):
+    """Right: torch.var_mean for the statistics, lerp_ for the running averages."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__()
+        self.eps, self.momentum = eps, momentum
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+
+    def forward(self, x):
+        if self.training:
+            var, mean = torch.var_mean(x, dim=(0, 2, 3), correction=0)
+            with torch.no_grad():
+                n = x.numel() // x.shape[1]
+                self.running_mean.lerp_(mean, self.momentum)
+                self.running_var.lerp_(var * n / (n - 1), self.momentum)
+        else:
+            mean, var = self.running_mean, self.running_var
+        x_hat = (x - mean[None, :, None, None]) * torch.rsqrt(var[None, :, None, None] + self.eps)
+        return x_hat * self.weight[None, :, None, None] + self.bias[None, :, None, None]
+
+
+class KeepdimBatchNorm(nn.Module):
+    """Right: statistics with keepdim=True, the variance written out by hand."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__()
+        self.eps = eps
+        self.momentum = momentum
+        self.weight = nn.Parameter(torch.ones(1, num_features, 1, 1).flatten())
+        self.bias = nn.Parameter(torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+
+    def forward(self, x):
+        if self.training:
+            mean = x.mean(dim=(0, 2, 3), keepdim=True)
+            var = ((x - mean) ** 2).mean(dim=(0, 2, 3), keepdim=True)
+            n = x.shape[0] * x.shape[2] * x.shape[3]
+            with torch.no_grad():
+                m = self.momentum
+                self.running_mean.copy_((1 - m) * self.running_mean + m * mean.flatten())
+                self.running_var.copy_((1 - m) * self.running_var
+                                       + m * var.flatten() * n / (n - 1))
+        else:
+            mean = self.running_mean.view(1, -1, 1, 1)
+            var = self.running_var.view(1, -1, 1, 1)
+        y = (x - mean) / torch.sqrt(var + self.eps)
+        return self.weight.view(1, -1, 1, 1) * y + self.bias.view(1, -1, 1, 1)
+
+
+@pytest.mark.parametrize("right", [VarMeanBatchNorm, KeepdimBatchNorm])
+def test_batch_norm_in_other_right_styles_passes(right, capsys):
+    check_batch_norm(right)
+    assert "matches nn.BatchNorm2d to 1e-05" in capsys.readouterr().out
+
+
+def test_batch_norm_that_returns_a_tuple_in_eval_mode():
+    class Pair(VarMeanBatchNorm):
+        def forward(self, x):
+            out = super().forward(x)
+            return out if self.training else (out, None)
+
+    with pytest.raises(CheckFailed, match=r"in eval mode returned tuple for input"):
+        check_batch_norm(Pair)
+
+
+class DownsampleBasicBlock(nn.Module):
+    """Right, torchvision's style: a `downsample` that is None when the shape is kept."""
+
+    expansion = 1
+
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, channels, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = None
+        if stride != 1 or in_channels != channels:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(in_channels, channels, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(channels))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += identity
+        return self.relu(out)
+
+
+class MainPathBasicBlock(nn.Module):
+    """Right, another style: the main path as one nn.Sequential, F.relu at the end."""
+
+    expansion = 1
+
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(in_channels, channels, 3, stride=stride, padding=1, bias=False),
+            nn.BatchNorm2d(channels), nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
+        same = stride == 1 and in_channels == channels
+        self.skip = nn.Identity() if same else nn.Sequential(
+            nn.Conv2d(in_channels, channels, 1, stride=stride, bias=False),
+            nn.BatchNorm2d(channels))
+
+    def forward(self, x):
+        return F.relu(self.main(x) + self.skip(x))
+
+
+@pytest.mark.parametrize("right", [DownsampleBasicBlock, MainPathBasicBlock])
+def test_basic_block_in_other_right_styles_passes(right, capsys):
+    check_basic_block(right)
+    assert "BasicBlock: all" in capsys.readouterr().out
+
+
+class SequentialBottleneck(nn.Module):
+    """Right, another style: the main path as one nn.Sequential."""
+
+    expansion = 4
+
+    def __init__(self, in_channels, channels, stride=1, stride_on="3x3", project=True,
+                 bias=False, relu_last=True):
+        super().__init__()
+        out = channels * self.expansion
+        s1, s3 = (stride, 1) if stride_on == "1x1" else (1, stride)
+        self.main = nn.Sequential(
+            nn.Conv2d(in_channels, channels, 1, stride=s1, bias=bias), nn.BatchNorm2d(channels),
+            nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, stride=s3, padding=1, bias=bias),
+            nn.BatchNorm2d(channels), nn.ReLU(),
+            nn.Conv2d(channels, out, 1, bias=bias), nn.BatchNorm2d(out))
+        needed = stride != 1 or in_channels != out
+        self.skip = nn.Sequential(nn.Conv2d(in_channels, out, 1, stride=stride, bias=False),
+                                  nn.BatchNorm2d(out)) if needed and project else nn.Identity()
+        self.relu_last = relu_last
+
+    def forward(self, x):
+        out = self.main(x) + self.skip(x)
+        return F.relu(out) if self.relu_last else out
+
+
+class DownsampleBottleneck(nn.Module):
+    """Right, torchvision's style, with a `downsample` that may be None."""
+
+    expansion = 4
+
+    def __init__(self, in_channels, channels, stride=1):
+        super().__init__()
+        width, out = channels, channels * 4
+        self.conv1, self.bn1 = nn.Conv2d(in_channels, width, 1, bias=False), nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3, self.bn3 = nn.Conv2d(width, out, 1, bias=False), nn.BatchNorm2d(out)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = None
+        if stride != 1 or in_channels != out:
+            self.downsample = nn.Sequential(nn.Conv2d(in_channels, out, 1, stride, bias=False),
+                                            nn.BatchNorm2d(out))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return self.relu(out + identity)
+
+
+@pytest.mark.parametrize("right", [SequentialBottleneck, DownsampleBottleneck])
+def test_bottleneck_in_other_right_styles_passes(right, capsys):
+    check_bottleneck(right)
+    assert "Bottleneck: all" in capsys.readouterr().out
+
+
+def bottleneck_variant(**flags):
+    class Variant(SequentialBottleneck):
+        def __init__(self, in_channels, channels, stride=1):
+            super().__init__(in_channels, channels, stride, **flags)
+    return Variant
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (bottleneck_variant(stride_on="1x1"), "no 3x3 convolution has stride 2"),
+    (bottleneck_variant(project=False), "Bottleneck(16, 8, stride=1)"),
+    (bottleneck_variant(bias=True), "use bias=False"),
+    (bottleneck_variant(relu_last=False), "the ReLU comes after the addition"),
+    (type("OneExpansion", (SequentialBottleneck,), {"expansion": 1}), "Bottleneck.expansion is 1"),
+])
+def test_more_bottleneck_wrong_answers_are_named(wrong, message):
+    with pytest.raises(CheckFailed) as error:
+        check_bottleneck(wrong)
+    assert message in str(error.value)
+
+
+def test_a_bottleneck_without_projection_is_told_where_and_why():
+    with pytest.raises(CheckFailed) as error:
+        check_bottleneck(bottleneck_variant(project=False))
+    text = str(error.value)
+    assert text.startswith("Bottleneck(16, 8, stride=1) applied to a batch of shape "
+                           "(2, 16, 8, 8) raised RuntimeError")
+    assert "the shortcut is a 1x1 convolution with that stride and out_channels" in text
+
+
+class ListResNet(nn.Module):
+    """Right, another style: stages from a list comprehension, pooling written in forward."""
+
+    def __init__(self, block, stage_sizes, widths=(64, 128, 256, 512), num_classes=1000,
+                 in_channels=3, stem=None):
+        super().__init__()
+        if stem is None:
+            stem = nn.Sequential(
+                nn.Conv2d(in_channels, widths[0], 7, stride=2, padding=3, bias=False),
+                nn.BatchNorm2d(widths[0]), nn.ReLU(), nn.MaxPool2d(3, stride=2, padding=1))
+        self.stem = stem
+        ins = [widths[0]] + [w * block.expansion for w in widths[:-1]]
+        self.stages = nn.Sequential(*[
+            nn.Sequential(*[block(c_in if b == 0 else w * block.expansion, w,
+                                  2 if i > 0 and b == 0 else 1) for b in range(n)])
+            for i, (n, w, c_in) in enumerate(zip(stage_sizes, widths, ins))])
+        self.head = nn.Linear(widths[len(stage_sizes) - 1] * block.expansion, num_classes)
+
+    def forward(self, x):
+        return self.head(self.stages(self.stem(x)).mean(dim=(2, 3)))
+
+
+class LoopResNet(ListResNet):
+    """Right, another style: stages appended to an empty nn.Sequential in a loop."""
+
+    def __init__(self, block, stage_sizes, widths=(64, 128, 256, 512), num_classes=1000,
+                 in_channels=3, stem=None):
+        super().__init__(block, [1], widths[:1], num_classes, in_channels, stem)
+        self.stages = nn.Sequential()
+        channels = widths[0]
+        for index, (n, width) in enumerate(zip(stage_sizes, widths)):
+            stage = nn.Sequential()
+            for b in range(n):
+                stage.append(block(channels, width, stride=2 if index and not b else 1))
+                channels = width * block.expansion
+            self.stages.append(stage)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(1),
+                                  nn.Linear(channels, num_classes))
+
+    def forward(self, x):
+        return self.head(self.stages(self.stem(x)))
+
+
+@pytest.mark.parametrize("right", [ListResNet, LoopResNet])
+def test_resnet_in_other_right_styles_passes(right, capsys):
+    check_resnet(right, DownsampleBasicBlock, DownsampleBottleneck)
+    assert "ResNet-18, -34 and -50 match torchvision's" in capsys.readouterr().out
+
+
+def test_resnet_with_blocks_that_never_project_names_the_stage_and_the_block():
+    with pytest.raises(CheckFailed) as error:
+        check_resnet(ListResNet, NeverProjectBasicBlock, DownsampleBottleneck)
+    text = str(error.value)
+    assert text.startswith("block 1 of stage 2 of ResNet(BasicBlock, [1, 2]")
+    assert "raised RuntimeError" in text
+    assert "when the shape changes, the shortcut is a 1x1 convolution" in text
+
+
+def test_resnet_whose_stage_blocks_lack_a_projection_is_told_so():
+    class LateProjection(ListResNet):
+        def __init__(self, block, stage_sizes, *args, **kwargs):
+            super().__init__(block, stage_sizes, *args, **kwargs)
+            if len(stage_sizes) == 4:  # only the full-size networks
+                first = self.stages[1][0]
+                first.downsample = None
+                first.forward = lambda x: x[:, :0]  # never run: parameters are compared first
+
+    with pytest.raises(CheckFailed) as error:
+        check_resnet(LateProjection, DownsampleBasicBlock, DownsampleBottleneck)
+    text = str(error.value)
+    assert "the difference is in stage 2 (torchvision's layer2)" in text
+    assert "its shortcut needs a projection" in text

@@ -19,12 +19,12 @@ def fails_with(answer, *phrases):
     return message
 
 
-def transposed_decoder(latent_shape, sigmoid=True, out_channels=1, final_size=28):
+def transposed_decoder(latent_shape, sigmoid=True, out_channels=1, final_size=28, hidden=16):
     channels, height, width = latent_shape
-    layers = [nn.ConvTranspose2d(channels, 16, kernel_size=(8 - height, 8 - width)),
-              nn.BatchNorm2d(16), nn.ReLU(),
-              nn.ConvTranspose2d(16, 16, 4, stride=2, padding=1), nn.ReLU(),
-              nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1), nn.ReLU(),
+    layers = [nn.ConvTranspose2d(channels, hidden, kernel_size=(8 - height, 8 - width)),
+              nn.BatchNorm2d(hidden), nn.ReLU(),
+              nn.ConvTranspose2d(hidden, hidden, 4, stride=2, padding=1), nn.ReLU(),
+              nn.ConvTranspose2d(hidden, 8, 4, stride=2, padding=1), nn.ReLU(),
               nn.Conv2d(8, out_channels, 3, padding=1)]
     if final_size != 28:
         layers.append(nn.Upsample(size=final_size))
@@ -33,11 +33,12 @@ def transposed_decoder(latent_shape, sigmoid=True, out_channels=1, final_size=28
     return nn.Sequential(*layers)
 
 
-def upsample_decoder(latent_shape):
+def upsample_decoder(latent_shape, hidden=16):
     channels = latent_shape[0]
-    return nn.Sequential(nn.Upsample(size=7), nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(),
-                         nn.Upsample(scale_factor=2), nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),
-                         nn.Upsample(scale_factor=2), nn.Conv2d(16, 1, 3, padding=1),
+    return nn.Sequential(nn.Upsample(size=7), nn.Conv2d(channels, hidden, 3, padding=1),
+                         nn.ReLU(), nn.Upsample(scale_factor=2),
+                         nn.Conv2d(hidden, hidden, 3, padding=1), nn.ReLU(),
+                         nn.Upsample(scale_factor=2), nn.Conv2d(hidden, 1, 3, padding=1),
                          nn.Sigmoid())
 
 
@@ -125,3 +126,69 @@ def test_check_leaves_the_random_state_alone():
     before = torch.get_rng_state()
     check_decoder(transposed_decoder)
     assert torch.equal(before, torch.get_rng_state())
+
+
+# ------------------------------------------------------------------ answers written by others
+
+
+class ClassDecoder(nn.Module):
+    """Right, another style: a module class that grows h x w to 7x7, then upsamples by 4."""
+
+    def __init__(self, latent_shape, hidden=32):
+        super().__init__()
+        channels, height, width = latent_shape
+        self.to_seven = nn.ConvTranspose2d(channels, hidden, (8 - height, 8 - width))
+        self.grow = nn.Upsample(scale_factor=4, mode="nearest")
+        self.smooth = nn.Conv2d(hidden, 1, kernel_size=5, padding=2)
+
+    def forward(self, code):
+        return torch.sigmoid(self.smooth(self.grow(torch.relu(self.to_seven(code)))))
+
+
+def padded_decoder(latent_shape, hidden=32):
+    """Right, another style: upsample to 7x7 by size, then transposed convolutions with
+    output_padding."""
+    channels = latent_shape[0]
+    return nn.Sequential(
+        nn.Upsample(size=(7, 7)), nn.Conv2d(channels, hidden, 1), nn.ReLU(),
+        nn.ConvTranspose2d(hidden, hidden // 2, 3, stride=2, padding=1, output_padding=1),
+        nn.ReLU(),
+        nn.ConvTranspose2d(hidden // 2, 1, 3, stride=2, padding=1, output_padding=1),
+        nn.Sigmoid())
+
+
+@pytest.mark.parametrize("answer", [ClassDecoder, padded_decoder])
+def test_accepts_decoders_in_other_right_styles(answer, capsys):
+    check_decoder(answer)
+    assert "build_decoder: all" in capsys.readouterr().out
+
+
+def test_ignores_hidden():
+    def fixed_width(latent_shape, hidden=32):
+        return transposed_decoder(latent_shape)
+
+    fails_with(fixed_width, "build_decoder((8, 4, 4), hidden=8) has as many parameters",
+               "the hidden argument is not used")
+
+
+def test_hidden_used_for_the_output_channels():
+    def hidden_out(latent_shape, hidden=32):
+        return transposed_decoder(latent_shape, hidden=hidden,
+                                  out_channels=1 if hidden == 32 else hidden)
+
+    fails_with(hidden_out, "The decoder of build_decoder((8, 4, 4), hidden=8) returned "
+               "(2, 8, 28, 28)", "whatever the width inside")
+
+
+def test_decoder_that_gives_nan():
+    def nan_decoder(latent_shape, hidden=32):
+        class Nan(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.decoder = transposed_decoder(latent_shape)
+
+            def forward(self, code):
+                return self.decoder(code) * float("nan")
+        return Nan()
+
+    fails_with(nan_decoder, "returned nan or inf values")

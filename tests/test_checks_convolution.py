@@ -351,3 +351,117 @@ def test_checks_give_back_the_thread_count_even_when_they_fail():
     failure(check_conv_output_size, lambda n, k, p=0, s=1, d=1: n)
     check_receptive_field(rf_forward)
     assert torch.get_num_threads() == before
+
+
+# ------------------------------------------------------------------ answers written by others
+# Right answers in other styles than the solution's, and wrong answers students make that
+# the sections above do not cover yet.
+
+
+def conv2d_by_kernel_offsets(image, kernel):
+    """Right, vectorised: one shifted slice of the image per kernel weight."""
+    kh, kw = kernel.shape
+    out_h, out_w = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    out = np.zeros((out_h, out_w))
+    for u in range(kh):
+        for v in range(kw):
+            out += kernel[u, v] * image[u:u + out_h, v:v + out_w]
+    return out
+
+
+def conv2d_as_nested_lists(image, kernel):
+    """Right, in plain Python: lists of lists."""
+    kh, kw = len(kernel), len(kernel[0])
+    return [[sum(image[i + u][j + v] * kernel[u][v] for u in range(kh) for v in range(kw))
+             for j in range(len(image[0]) - kw + 1)] for i in range(len(image) - kh + 1)]
+
+
+@pytest.mark.parametrize("right", [conv2d_by_kernel_offsets, conv2d_as_nested_lists])
+def test_conv2d_loop_accepts_other_right_styles(right, capsys):
+    check_conv2d_loop(right)
+    assert "conv2d_loop: all" in capsys.readouterr().out
+
+
+def test_conv2d_loop_names_an_output_started_with_np_empty():
+    def from_empty(image, kernel):
+        out = np.empty((image.shape[0] - kernel.shape[0] + 1,
+                        image.shape[1] - kernel.shape[1] + 1))
+        out[0, 0] = np.nan  # what np.empty may hold, made certain here
+        return out + correlate(image, kernel)
+
+    assert "holds nan or inf values" in failure(check_conv2d_loop, from_empty)
+
+
+def test_conv2d_loop_names_a_window_summed_without_the_kernel():
+    def box_sum(image, kernel):
+        kh, kw = kernel.shape
+        return correlate(image, np.ones((kh, kw)))
+
+    message = failure(check_conv2d_loop, box_sum)
+    assert "where F.conv2d gives" in message and "kernel's top-left weight" in message
+
+
+@pytest.mark.parametrize("right", [
+    lambda cin, cout, k, bias=True: (cin * k * k + int(bias)) * cout,
+    lambda cin, cout, k, bias=True: np.prod([cout, cin, k, k]) + (cout if bias else 0),
+    lambda cin, cout, k, bias=True: float(cout * (cin * k ** 2 + (1 if bias else 0))),
+])
+def test_conv_param_count_accepts_other_right_styles(right, capsys):
+    check_conv_param_count(right)
+    assert "conv_param_count: all 7 checks passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("answer", "words"), [
+    (lambda cin, cout, k, bias=True: float("nan"), "gave nan, which is not a size"),
+    (lambda cin, cout, k, bias=True: cin * cout * k * k / 7 + cout, "no division is needed"),
+    (lambda cin, cout, k, bias=True: str(cin * cout * k * k), "returned str"),
+])
+def test_conv_param_count_unexpected_answers_get_a_message(answer, words):
+    assert words in failure(check_conv_param_count, answer)
+
+
+@pytest.mark.parametrize("right", [
+    lambda n, k, p=0, s=1, d=1: int((n + 2 * p - d * (k - 1) - 1) / s) + 1,
+    lambda n, k, p=0, s=1, d=1: np.floor((n + 2 * p - d * (k - 1) - 1) / s).astype(int) + 1,
+    lambda n, k, p=0, s=1, d=1: len(range(0, n + 2 * p - d * (k - 1), s)),
+])
+def test_conv_output_size_accepts_other_right_styles(right, capsys):
+    check_conv_output_size(right)
+    assert "agree with nn.Conv2d" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (float("nan"), "gave nan"), (float("inf"), "gave inf"), (-math.inf, "gave -inf")])
+def test_conv_output_size_nan_and_inf_get_a_message(value, shown):
+    message = failure(check_conv_output_size, lambda n, k, p=0, s=1, d=1: value)
+    assert message.startswith(f"conv_output_size(n=28, k=3, p=0, s=1, d=1) {shown}, which is "
+                              "not a size.")
+    assert "whole-number arithmetic" in message
+
+
+def test_conv_output_size_a_tensor_of_sizes_gets_a_message():
+    import torch
+
+    message = failure(check_conv_output_size,
+                      lambda n, k, p=0, s=1, d=1: torch.tensor([n, n]) - k + 1)
+    assert "returned a Tensor of shape (2,)" in message and "a single whole number" in message
+
+
+def test_receptive_field_accepts_a_recursive_answer(capsys):
+    def recursive(layers):
+        if not layers:
+            return 1
+        (k, s), rest = layers[0], layers[1:]
+        return k + s * (recursive(rest) - 1)
+
+    check_receptive_field(recursive)
+    assert "agree with the measured receptive field" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("answer", "words"), [
+    (lambda layers: float("inf"), "gave inf, which is not a size"),
+    (lambda layers: None, "returned NoneType"),
+    (lambda layers: rf_forward(layers) / 1.5, "no division is needed"),
+])
+def test_receptive_field_unexpected_answers_get_a_message(answer, words):
+    assert words in failure(check_receptive_field, answer)

@@ -199,3 +199,62 @@ def test_check_leaves_the_notebooks_random_numbers_alone(capsys):
     before = torch.get_rng_state()
     check_vgg_block(right)
     assert torch.equal(torch.get_rng_state(), before)
+
+
+# ------------------------------------------------------------------ answers written by others
+
+
+def test_padding_same_is_accepted(capsys):
+    check_vgg_block(builder(conv=lambda cin, cout, i, first: nn.Conv2d(cin, cout, 3,
+                                                                       padding="same")))
+    assert "all 4 configurations built and checked" in capsys.readouterr().out
+
+
+def test_named_layers_in_an_ordered_dict_are_accepted(capsys):
+    from collections import OrderedDict
+
+    def named(in_channels, out_channels, num_convs=2, batch_norm=True, activation=nn.ReLU,
+              pool=True):
+        layers = OrderedDict()
+        channels = in_channels
+        for i in range(num_convs):
+            layers[f"conv{i}"] = nn.Conv2d(channels, out_channels, kernel_size=(3, 3),
+                                           padding=(1, 1), bias=not batch_norm)
+            if batch_norm:
+                layers[f"norm{i}"] = nn.BatchNorm2d(out_channels)
+            layers[f"act{i}"] = activation()
+            channels = out_channels
+        if pool:
+            layers["pool"] = nn.MaxPool2d(kernel_size=2, stride=2)
+        return nn.Sequential(layers)
+
+    check_vgg_block(named)
+    assert "all 4 configurations built and checked" in capsys.readouterr().out
+
+
+def test_a_strided_convolution_instead_of_the_pool():
+    text = message(builder(conv=lambda cin, cout, i, first: nn.Conv2d(cin, cout, 3, padding=1,
+                                                                      stride=2 if i else 1)))
+    assert "has stride=(2, 2)" in text and "only the max-pool shrinks the image" in text
+
+
+def test_a_pool_after_every_convolution():
+    text = message(builder(order=lambda c, n, a: [c, n, a, nn.MaxPool2d(2)]))
+    assert "nn.MaxPool2d layers" in text
+
+
+def test_batch_norm_1d_for_images():
+    text = message(builder(norm=lambda cout, cin: nn.BatchNorm1d(cout)))
+    assert "uses BatchNorm1d" in text and "nn.BatchNorm2d, the batch norm for images" in text
+
+
+def test_a_dilated_convolution_is_named():
+    text = message(builder(conv=lambda cin, cout, i, first: nn.Conv2d(cin, cout, 3, padding=2,
+                                                                      dilation=2)))
+    assert "has dilation=(2, 2)" in text
+
+
+def test_padding_same_with_another_kernel_is_still_refused_for_the_kernel():
+    text = message(builder(conv=lambda cin, cout, i, first: nn.Conv2d(cin, cout, 5,
+                                                                      padding="same")))
+    assert "kernel_size=(5, 5)" in text and "shrinks" not in text

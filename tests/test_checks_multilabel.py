@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from labutils.checks import CheckFailed, NotImplementedYet
 from labutils.checks.multilabel import check_bce_with_logits, check_multilabel_metrics
@@ -202,3 +203,74 @@ def test_metrics_stub_says_not_done():
 
     with pytest.raises(NotImplementedYet):
         check_multilabel_metrics(stub)
+
+
+# ------------------------------------------------------------------ answers written by others
+
+
+def softplus_bce(logits, targets):
+    """Right, another style: softplus(z) - z * y, which PyTorch computes stably."""
+    return torch.mean(F.softplus(logits) - logits * targets)
+
+
+def logsigmoid_bce(logits, targets):
+    """Right, another style: log-sigmoid of z and of -z."""
+    return -(targets * F.logsigmoid(logits) + (1 - targets) * F.logsigmoid(-logits)).mean()
+
+
+@pytest.mark.parametrize("right", [softplus_bce, logsigmoid_bce])
+def test_bce_in_other_right_styles_passes(right, capsys):
+    check_bce_with_logits(right)
+    assert "bce_with_logits: all" in capsys.readouterr().out
+
+
+def test_bce_that_returns_nan_on_ordinary_logits():
+    def nan_bce(logits, targets):
+        return good_bce(logits, targets) * float("nan")
+
+    with pytest.raises(CheckFailed, match=r"gave nan"):
+        check_bce_with_logits(nan_bce)
+
+
+def loop_metrics(preds, targets):
+    """Right, another style: one label at a time, plain Python floats."""
+    precision, recall, f1 = [], [], []
+    for label in range(targets.shape[1]):
+        p, t = preds[:, label].bool(), targets[:, label].bool()
+        tp, fp, fn = (p & t).sum().item(), (p & ~t).sum().item(), (~p & t).sum().item()
+        precision.append(tp / (tp + fp) if tp + fp else 0.0)
+        recall.append(tp / (tp + fn) if tp + fn else 0.0)
+        total = precision[-1] + recall[-1]
+        f1.append(2 * precision[-1] * recall[-1] / total if total else 0.0)
+    exact = sum(bool((preds[i] == targets[i]).all()) for i in range(len(preds))) / len(preds)
+    return {"precision": precision, "recall": recall, "f1": f1,
+            "macro_f1": sum(f1) / len(f1), "exact_match": exact}
+
+
+def sklearn_metrics(preds, targets):
+    """Right, another style: scikit-learn, NumPy arrays and 0-d tensors."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    p, r, f, _ = precision_recall_fscore_support(targets.int().numpy(), preds.int().numpy(),
+                                                 average=None, zero_division=0)
+    return {"precision": p, "recall": r, "f1": f, "macro_f1": torch.tensor(f.mean()),
+            "exact_match": (preds == targets).all(dim=1).float().mean()}
+
+
+@pytest.mark.parametrize("right", [loop_metrics, sklearn_metrics])
+def test_metrics_in_other_right_styles_pass(right, capsys):
+    check_multilabel_metrics(right)
+    assert "multilabel_metrics: all" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (with_changes(macro_f1=lambda preds, targets, result: float("nan")),
+     "metrics['macro_f1'] is nan"),
+    (with_changes(exact_match=lambda preds, targets, result: None),
+     "metrics['exact_match'] is a NoneType, not numbers"),
+    (with_changes(f1=lambda preds, targets, result: "f1"), "metrics['f1'] is a str"),
+])
+def test_metrics_unexpected_values_get_a_message(wrong, message):
+    with pytest.raises(CheckFailed) as error:
+        check_multilabel_metrics(wrong)
+    assert message in str(error.value)

@@ -188,7 +188,8 @@ class CNNClassifier(nn.Module):
     def __init__(self, num_classes: int = 10):
         super().__init__()
         self.backbone = CNNBackBone()
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(16, num_classes))
 
     def forward(self, x):
         return self.head(self.backbone(x))
@@ -341,3 +342,178 @@ def test_checks_leave_the_notebooks_random_numbers_alone(capsys):
     check_cnn_backbone(CNNBackBone, ResidualBlock)
     check_cnn_classifier(CNNClassifier, CNNBackBone)
     assert torch.equal(torch.get_rng_state(), before)
+
+
+# ------------------------------------------------------------------ answers written by others
+
+
+class SequentialBranchBlock(nn.Module):
+    """Right, another style: the branch as one nn.Sequential, "same" padding, plain dropout."""
+
+    def __init__(self, hidden_dim: int = 64, kernel_size: int = 5):
+        super().__init__()
+        self.f = nn.Sequential(nn.Conv2d(hidden_dim, hidden_dim, kernel_size, padding="same"),
+                               nn.ReLU(inplace=True), nn.Dropout(0.2), nn.BatchNorm2d(hidden_dim))
+
+    def forward(self, x):
+        return torch.add(x, self.f(x))
+
+
+class GeluBlock(nn.Module):
+    """Right, another style: a GELU, Dropout2d, and the sum written skip first."""
+
+    def __init__(self, hidden_dim: int = 64, kernel_size: int = 5):
+        super().__init__()
+        self.conv = nn.Conv2d(hidden_dim, hidden_dim, kernel_size=(kernel_size, kernel_size),
+                              padding=(kernel_size - 1) // 2, bias=False)
+        self.activation = nn.GELU()
+        self.dropout = nn.Dropout2d(p=0.1)
+        self.bn = nn.BatchNorm2d(hidden_dim)
+
+    def forward(self, x):
+        identity = x
+        out = self.bn(self.dropout(self.activation(self.conv(x))))
+        return identity + out
+
+
+@pytest.mark.parametrize("right", [SequentialBranchBlock, GeluBlock])
+def test_block_in_other_right_styles_passes(right, capsys):
+    check_residual_block(right)
+    assert "ResidualBlock: shape, skip and gradients checked" in capsys.readouterr().out
+
+
+def test_block_with_a_functional_relu_is_told_the_truth():
+    class FunctionalRelu(SequentialBranchBlock):
+        def __init__(self, hidden_dim: int = 64, kernel_size: int = 5):
+            super().__init__(hidden_dim, kernel_size)
+            self.f[1] = nn.Identity()
+
+        def forward(self, x):
+            return x + self.f[3](self.f[2](torch.relu(self.f[0](x))))
+
+    text = block_message(FunctionalRelu)
+    assert "holds no activation layer" in text and "make it a layer in __init__" in text
+
+
+def test_block_with_the_batch_norm_before_the_convolution():
+    class NormFirst(SequentialBranchBlock):
+        def forward(self, x):
+            return x + self.f[2](self.f[1](self.f[0](self.f[3](x))))
+
+    text = block_message(NormFirst)
+    assert "runs its branch in this order: BatchNorm2d -> Conv2d -> activation -> dropout" in text
+    assert "Expected Conv2d -> activation -> dropout -> BatchNorm2d" in text
+
+
+class WideBackBone(nn.Module):
+    """Right, another style: layers in a ModuleList, average pooling, 5x5 first convolution."""
+
+    def __init__(self, in_channels: int = 1):
+        super().__init__()
+        self.steps = nn.ModuleList([
+            nn.Conv2d(in_channels, 16, 5, padding=2), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.AvgPool2d(2), ResidualBlock(16, 3), ResidualBlock(16, 3),
+            nn.MaxPool2d(kernel_size=2, stride=2)])
+
+    def forward(self, x):
+        for step in self.steps:
+            x = step(x)
+        return x
+
+
+class StridedBackBone(nn.Module):
+    """Right, another style: a stride-2 convolution and one max-pool, features at 7x7."""
+
+    def __init__(self, in_channels: int = 1):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, 24, 3, stride=2, padding=1),
+                                  nn.BatchNorm2d(24), nn.ReLU())
+        self.blocks = nn.Sequential(ResidualBlock(24, 3), nn.MaxPool2d(2), ResidualBlock(24, 5))
+
+    def forward(self, x):
+        return self.blocks(self.stem(x))
+
+
+@pytest.mark.parametrize("right", [WideBackBone, StridedBackBone])
+def test_backbone_in_other_right_styles_passes(right, capsys):
+    check_cnn_backbone(right, ResidualBlock)
+    assert "CNNBackBone: " in capsys.readouterr().out
+
+
+def test_backbone_that_ignores_in_channels():
+    class OneChannel(CNNBackBone):
+        def __init__(self, in_channels: int = 1):
+            super().__init__(in_channels=1)
+
+    text = backbone_message(OneChannel)
+    assert "CNNBackBone(in_channels=3) applied to a batch of shape (4, 3, 28, 28) raised" in text
+    assert "pass in_channels on to the first convolution" in text
+
+
+def test_classifier_that_ignores_num_classes():
+    class TenAlways(CNNClassifier):
+        def __init__(self, num_classes: int = 10):
+            super().__init__(num_classes=10)
+
+    text = classifier_message(TenAlways)
+    assert text.startswith("CNNClassifier(num_classes=7) returned shape (1, 10): 10 scores per "
+                           "image, although num_classes=7.")
+    assert "use the num_classes argument" in text
+
+
+def test_classifier_without_a_num_classes_argument():
+    class NoArgument(CNNClassifier):
+        def __init__(self):
+            super().__init__()
+
+    assert "CNNClassifier(num_classes=7) raised TypeError" in classifier_message(NoArgument)
+
+
+class MeanHeadClassifier(nn.Module):
+    """Right, another style: global average pooling written in forward, no nn.Flatten."""
+
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+        self.features = CNNBackBone()
+        self.dropout = nn.Dropout(0.3)
+        self.classifier = nn.Linear(16, num_classes)
+
+    def forward(self, x):
+        return self.classifier(self.dropout(self.features(x).mean(dim=(2, 3))))
+
+
+class FlattenHeadClassifier(nn.Module):
+    """Right, another style: one more max-pool, then flatten and a linear layer."""
+
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+        self.backbone = CNNBackBone()
+        self.head = nn.Sequential(nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 3 * 3, 64),
+                                  nn.ReLU(), nn.Linear(64, num_classes))
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+
+@pytest.mark.parametrize("right", [MeanHeadClassifier, FlattenHeadClassifier])
+def test_classifier_in_other_right_styles_passes(right, capsys):
+    check_cnn_classifier(right, CNNBackBone)
+    assert "and (N, 7) with num_classes=7" in capsys.readouterr().out
+
+
+def test_classifier_whose_forward_returns_a_tuple():
+    class Pair(CNNClassifier):
+        def forward(self, x):
+            features = self.backbone(x)
+            return self.head(features), features
+
+    assert "into tuple" in classifier_message(Pair)
+
+
+def test_block_whose_forward_returns_nothing():
+    class NoReturn(SequentialBranchBlock):
+        def forward(self, x):
+            torch.add(x, self.f(x))
+
+    text = block_message(NoReturn)
+    assert "returned a NoneType for an input of shape (2, 8, 16, 16)" in text

@@ -326,3 +326,76 @@ def test_checks_leave_the_notebooks_random_numbers_alone(capsys):
     before = torch.get_rng_state()
     check_fine_tuning_optimizer(right_optimizer)
     assert torch.equal(torch.get_rng_state(), before)
+
+
+# ------------------------------------------------------------------ answers written by others
+
+
+def extractor_with_requires_grad_(model, head_name, num_classes):
+    """Right, another style: requires_grad_ on the whole model, the head built by keyword."""
+    model.requires_grad_(False)
+    in_features = getattr(model, head_name).in_features
+    setattr(model, head_name, nn.Linear(in_features=in_features, out_features=num_classes))
+    return model
+
+
+def extractor_with_dropout_head(model, head_name, num_classes):
+    """Right, another style: freezing through the modules, a dropout before the new head."""
+    for module in model.modules():
+        for parameter in module.parameters(recurse=False):
+            parameter.requires_grad_(False)
+    old = model.get_submodule(head_name)
+    model.add_module(head_name, nn.Sequential(nn.Dropout(0.2), nn.Linear(old.in_features,
+                                                                         num_classes)))
+    return model
+
+
+@pytest.mark.parametrize("right", [extractor_with_requires_grad_, extractor_with_dropout_head])
+def test_feature_extractor_in_other_right_styles_passes(right, capsys):
+    check_feature_extractor(right)
+    assert "the backbone is frozen and the new head is trainable" in capsys.readouterr().out
+
+
+def test_feature_extractor_that_returns_a_new_network():
+    def fresh_network(model, head_name, num_classes):
+        from torchvision.models import resnet18
+
+        model = resnet18() if head_name == "fc" else model
+        return right_feature_extractor(model, head_name, num_classes)
+
+    assert "the pretrained weights are not the ones passed in" in failure(fresh_network)
+
+
+def optimizer_by_names(model, head_name, backbone_lr, head_lr):
+    """Right, another style: groups from the parameter names, head group first."""
+    model.requires_grad_(True)
+    head, backbone = [], []
+    for name, parameter in model.named_parameters():
+        (head if name.startswith(head_name + ".") else backbone).append(parameter)
+    return torch.optim.AdamW([{"params": head, "lr": head_lr},
+                              {"params": backbone}], lr=backbone_lr, weight_decay=0.01)
+
+
+def optimizer_by_id_filter(model, head_name, backbone_lr, head_lr):
+    """Right, another style: a set of ids and filter()."""
+    for parameter in model.parameters():
+        parameter.requires_grad_()
+    head_ids = set(map(id, getattr(model, head_name).parameters()))
+    backbone = filter(lambda p: id(p) not in head_ids, model.parameters())
+    return torch.optim.AdamW([dict(params=list(backbone), lr=backbone_lr),
+                              dict(params=getattr(model, head_name).parameters(), lr=head_lr)])
+
+
+@pytest.mark.parametrize("right", [optimizer_by_names, optimizer_by_id_filter])
+def test_optimizer_in_other_right_styles_passes(right, capsys):
+    check_fine_tuning_optimizer(right)
+    assert "everything is trainable" in capsys.readouterr().out
+
+
+def test_optimizer_that_returns_the_groups_instead_of_an_optimizer():
+    def groups_only(model, head_name, backbone_lr, head_lr):
+        right_optimizer(model, head_name, backbone_lr, head_lr)
+        head, backbone = head_and_backbone(model, head_name)
+        return [{"params": backbone, "lr": backbone_lr}, {"params": head, "lr": head_lr}]
+
+    assert "returned a list, not an optimizer" in optimizer_failure(groups_only)

@@ -396,3 +396,195 @@ def test_unet_check_leaves_the_random_state_alone():
     before = torch.get_rng_state()
     check_unet(GoodUNet)
     assert torch.equal(before, torch.get_rng_state())
+
+
+# ------------------------------------------------------------------ answers written by others
+
+
+def transpose_by_kernel_positions(x, kernel, stride=1):
+    """Right, another style: one strided slice of the output per kernel weight."""
+    kh, kw = kernel.shape
+    h, w = x.shape
+    out = torch.zeros((h - 1) * stride + kh, (w - 1) * stride + kw, dtype=x.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            out[u:u + (h - 1) * stride + 1:stride, v:v + (w - 1) * stride + 1:stride] += \
+                kernel[u, v] * x
+    return out
+
+
+def transpose_as_lists(x, kernel, stride=1):
+    """Right, in plain Python: lists of lists."""
+    x, kernel = x.tolist(), kernel.tolist()
+    kh, kw = len(kernel), len(kernel[0])
+    out = [[0.0] * ((len(x[0]) - 1) * stride + kw) for _ in range((len(x) - 1) * stride + kh)]
+    for i, row in enumerate(x):
+        for j, value in enumerate(row):
+            for u in range(kh):
+                for v in range(kw):
+                    out[i * stride + u][j * stride + v] += value * kernel[u][v]
+    return out
+
+
+@pytest.mark.parametrize("right", [transpose_by_kernel_positions, transpose_as_lists])
+def test_by_hand_in_other_right_styles_passes(right, capsys):
+    check_conv_transpose_by_hand(right)
+    assert "all 4 checks passed" in capsys.readouterr().out
+
+
+def test_by_hand_output_started_with_torch_empty():
+    def from_empty(x, kernel, stride=1):
+        out = scatter(x, kernel, stride)
+        out[-1, -1] = float("nan")  # what torch.empty may hold, made certain here
+        return out
+
+    fails_with(check_conv_transpose_by_hand, from_empty, "holds nan or inf values",
+               "torch.zeros(...), not torch.empty(...)")
+
+
+def zero_insert_with_loops(x, stride, kernel_size, padding):
+    """Right, another style: write every pixel into a zero canvas with two loops."""
+    pad = kernel_size - padding - 1
+    n, c, h, w = x.shape
+    out = torch.zeros(n, c, (h - 1) * stride + 1 + 2 * pad, (w - 1) * stride + 1 + 2 * pad,
+                      dtype=x.dtype)
+    for i in range(h):
+        for j in range(w):
+            out[:, :, pad + i * stride, pad + j * stride] = x[:, :, i, j]
+    return out
+
+
+def zero_insert_with_a_transposed_convolution(x, stride, kernel_size, padding):
+    """Right, another style: a 1x1 transposed convolution of weight 1 inserts the zeros."""
+    channels = x.shape[1]
+    ones = torch.ones(channels, 1, 1, 1, dtype=x.dtype)
+    spread = F.conv_transpose2d(x, ones, stride=stride, groups=channels)
+    pad = kernel_size - padding - 1
+    return F.pad(spread, (pad, pad, pad, pad))
+
+
+@pytest.mark.parametrize("right", [zero_insert_with_loops,
+                                   zero_insert_with_a_transposed_convolution])
+def test_zero_insert_in_other_right_styles_passes(right, capsys):
+    check_zero_insert_and_pad(right)
+    assert "all 5 checks passed" in capsys.readouterr().out
+
+
+def test_zero_insert_that_pads_only_one_side():
+    def one_side(x, stride, kernel_size, padding):
+        pad = kernel_size - padding - 1
+        spread = zero_insert(x, stride, kernel_size, padding, pad=0)
+        return F.pad(spread, (2 * pad, 0, 2 * pad, 0))
+
+    fails_with(check_zero_insert_and_pad, one_side, "pixels are not where they should be")
+
+
+@pytest.mark.parametrize("right", [
+    lambda n, k, s=1, p=0, d=1, output_padding=0:
+        float((n - 1) * s + d * (k - 1) + output_padding + 1 - 2 * p),
+    lambda n, k, s=1, p=0, d=1, output_padding=0:
+        torch.tensor(n - 1) * s - 2 * p + d * (k - 1) + output_padding + 1,
+])
+def test_output_size_in_other_right_styles_passes(right, capsys):
+    check_conv_transpose_output_size(right)
+    assert "agree with nn.ConvTranspose2d" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("value", "phrase"), [
+    (float("nan"), "gave nan, which is not a size"),
+    (float("inf"), "gave inf, which is not a size"),
+    (None, "returned NoneType"),
+    (torch.tensor([3, 3]), "returned a Tensor of shape (2,)"),
+])
+def test_output_size_unexpected_values_get_a_message(value, phrase):
+    fails_with(check_conv_transpose_output_size,
+               lambda n, k, s=1, p=0, d=1, output_padding=0: value, phrase)
+
+
+def test_unet_that_only_works_at_64x64_is_not_told_about_skip_order():
+    class Fixed64(GoodUNet):
+        def forward(self, x):
+            skips = []
+            for down in self.down:
+                x = down(x)
+                skips.append(x)
+                x = F.max_pool2d(x, 2)
+            x = self.bottleneck(x)
+            for level, (up, decode, skip) in enumerate(zip(self.up, self.decode,
+                                                           reversed(skips))):
+                size = 64 // 2 ** (len(skips) - 1 - level)  # written for 64x64 inputs
+                x = F.interpolate(up(x), size=(size, size))
+                x = decode(torch.cat([x, skip], dim=1))
+            return self.head(x)
+
+    message = fails_with(check_unet, Fixed64, "raised RuntimeError",
+                         "the upsampled map is 32x32 where this input (32x32) needs 16x16",
+                         "no fixed numbers such as 64")
+    assert "reverse order" not in message
+
+
+def test_unet_with_too_few_decoder_channels_is_told_about_channels():
+    class HalfChannels(GoodUNet):
+        def __init__(self, in_channels=3, out_channels=1, base_channels=16, depth=3):
+            super().__init__(in_channels, out_channels, base_channels, depth)
+            widths = [base_channels * 2 ** i for i in range(depth)]
+            self.decode = nn.ModuleList(block(w, w) for w in reversed(widths))
+
+    message = fails_with(check_unet, HalfChannels, "raised RuntimeError",
+                         "takes the channels of both")
+    assert "reverse order" not in message
+
+
+class ImportedCatUNet(GoodUNet):
+    """Right, another style: `cat` imported on its own, the skip first in the join."""
+
+    def forward(self, x):
+        from torch import cat
+
+        skips = []
+        for down in self.down:
+            skips.append(down(x))
+            x = F.max_pool2d(skips[-1], kernel_size=2)
+        x = self.bottleneck(x)
+        for up, decode in zip(self.up, self.decode):
+            x = decode(cat((skips.pop(), up(x)), 1))
+        return self.head(x)
+
+
+class UpsampleUNet(nn.Module):
+    """Right, another style: bilinear upsampling and a 1x1 convolution instead of
+    ConvTranspose2d, levels in an nn.ModuleDict."""
+
+    def __init__(self, in_channels=3, out_channels=1, base_channels=16, depth=3):
+        super().__init__()
+        widths = [base_channels * 2 ** level for level in range(depth + 1)]
+        self.depth = depth
+        self.parts = nn.ModuleDict()
+        for level in range(depth):
+            self.parts[f"down{level}"] = block(in_channels if level == 0 else widths[level - 1],
+                                               widths[level])
+            self.parts[f"up{level}"] = nn.Sequential(
+                nn.Upsample(scale_factor=2, mode="bilinear"),
+                nn.Conv2d(widths[level + 1], widths[level], 1))
+            self.parts[f"decode{level}"] = block(2 * widths[level], widths[level])
+        self.parts["bottom"] = block(widths[depth - 1], widths[depth])
+        self.parts["head"] = nn.Conv2d(widths[0], out_channels, 1)
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        skips = []
+        for level in range(self.depth):
+            x = self.parts[f"down{level}"](x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.parts["bottom"](x)
+        for level in reversed(range(self.depth)):
+            x = torch.concatenate([self.parts[f"up{level}"](x), skips[level]], axis=1)
+            x = self.parts[f"decode{level}"](x)
+        return self.parts["head"](x)
+
+
+@pytest.mark.parametrize("right", [ImportedCatUNet, UpsampleUNet])
+def test_unet_in_other_right_styles_passes(right, capsys):
+    check_unet(right)
+    assert "UNet: all 16 checks passed" in capsys.readouterr().out

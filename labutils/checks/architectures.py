@@ -22,7 +22,16 @@ from torchvision import models
 from torchvision.models.resnet import BasicBlock as TorchvisionBasicBlock
 from torchvision.models.resnet import Bottleneck as TorchvisionBottleneck
 
-from .core import Check, CheckFailed, NotImplementedYet, own_random_state
+from .core import (
+    Check,
+    CheckFailed,
+    NotImplementedYet,
+    described,
+    own_random_state,
+    parameter_count,
+    recording,
+    shape_of,
+)
 
 # ------------------------------------------------------------------------ batch norm
 
@@ -89,21 +98,6 @@ def _training_mistakes(x: torch.Tensor, eps: float, gamma: torch.Tensor,
     ]
 
 
-def _match(found: torch.Tensor, candidates: list[tuple[torch.Tensor, str, str]],
-           check: Check) -> None:
-    """Fail with the message of the first candidate that ``found`` equals."""
-    for candidate, message, hint in candidates:
-        if found.shape == candidate.shape and torch.allclose(found, candidate, atol=1e-4,
-                                                              rtol=1e-4):
-            check.fail(message, None, hint)
-
-
-def _as_float_tensor(value) -> torch.Tensor | None:
-    if not isinstance(value, torch.Tensor):
-        return None
-    return value.detach().double()
-
-
 def _check_bn_parts(check: Check, layer: nn.Module, channels: int, what: str) -> None:
     """Learnable weight and bias, running statistics as buffers, all with their start values."""
     check.that(isinstance(layer, nn.Module), f"{what} made a {type(layer).__name__}.",
@@ -144,10 +138,9 @@ def _check_bn_parts(check: Check, layer: nn.Module, channels: int, what: str) ->
                    f"{channels} {'zeros' if start == 0 else 'ones'}.")
 
 
-def _compare_training_step(check: Check, ours: nn.Module, ref: nn.BatchNorm2d,
-                           x: torch.Tensor, step: int, what: str) -> None:
-    eps, momentum = ref.eps, ref.momentum
-    old_mean, old_var = ref.running_mean.clone(), ref.running_var.clone()
+def _compare_output(check: Check, ours: nn.Module, ref: nn.BatchNorm2d, x: torch.Tensor,
+                    step: int, what: str) -> None:
+    """One training step's output against nn.BatchNorm2d's, naming a known mistake."""
     x_ours = x.clone().requires_grad_(True)
     out = check.call(ours, x_ours, description=f"{what} in training mode, on a batch of "
                      f"shape {tuple(x.shape)}")
@@ -159,32 +152,23 @@ def _compare_training_step(check: Check, ours: nn.Module, ref: nn.BatchNorm2d,
                "the shape of the input: batch norm changes values, not shapes.")
     found = out.detach().double()
     if not torch.allclose(found, expected.detach().double(), atol=TOLERANCE, rtol=TOLERANCE):
-        _match(found, [(c.double(), m, h) for c, m, h in
-                       _training_mistakes(x, eps, ours.weight.detach(), ours.bias.detach())],
-               check)
-        check.close(found, expected.detach(), f"Training step {step}: {what}'s output",
-                    atol=TOLERANCE, rtol=TOLERANCE,
-                    hint="normalise with the batch's mean and biased variance over "
-                    "dim=(0, 2, 3), then scale by weight and shift by bias.")
+        check.no_mistake_among(found, _training_mistakes(x, ref.eps, ours.weight.detach(),
+                                                         ours.bias.detach()))
+        check.numbers_close(found, expected.detach(), f"Training step {step}: {what}'s output",
+                            atol=TOLERANCE, rtol=TOLERANCE,
+                            hint="normalise with the batch's mean and biased variance over "
+                            "dim=(0, 2, 3), then scale by weight and shift by bias.")
     check.ok()
 
-    # -- the running averages ----------------------------------------------------------
-    for name in ("running_mean", "running_var"):
-        value = getattr(ours, name)
-        check.that(not value.requires_grad,
-                   f"After a training step {what}.{name} requires a gradient: it is part "
-                   "of the autograd graph.",
-                   "a plain tensor.",
-                   "update the running averages inside `with torch.no_grad():` "
-                   "(or use mean.detach()).")
+
+def _running_mistakes(old_mean: torch.Tensor, old_var: torch.Tensor, x: torch.Tensor,
+                      momentum: float) -> dict[str, list[tuple[torch.Tensor, str, str]]]:
+    """Typical wrong running averages after one step: (value, what went wrong, hint)."""
     dims = (0, 2, 3)
     batch_mean = x.mean(dim=dims)
     biased, unbiased = x.var(dim=dims, unbiased=False), x.var(dim=dims, unbiased=True)
-    found_mean = ours.running_mean.detach().double()
-    found_var = ours.running_var.detach().double()
-    if not torch.allclose(found_mean, ref.running_mean.double(), atol=TOLERANCE,
-                          rtol=TOLERANCE):
-        candidates = [
+    return {
+        "running_mean": [
             (old_mean, "running_mean did not change during a training step.",
              "in training mode, update it: running_mean = (1 - momentum) * running_mean "
              "+ momentum * batch_mean."),
@@ -195,14 +179,8 @@ def _compare_training_step(check: Check, ours: nn.Module, ref: nn.BatchNorm2d,
              "(momentum=0.1 keeps 90% of the old value)."),
             (batch_mean, "running_mean was replaced by the batch mean.",
              "keep a moving average: (1 - momentum) * running_mean + momentum * batch_mean."),
-        ]
-        _match(found_mean, [(c.double(), m, h) for c, m, h in candidates], check)
-        check.close(found_mean, ref.running_mean, f"After training step {step}, running_mean",
-                    atol=TOLERANCE, rtol=TOLERANCE,
-                    hint="running_mean = (1 - momentum) * running_mean + momentum * batch_mean")
-    check.ok()
-    if not torch.allclose(found_var, ref.running_var.double(), atol=TOLERANCE, rtol=TOLERANCE):
-        candidates = [
+        ],
+        "running_var": [
             (old_var, "running_var did not change during a training step.",
              "running_var = (1 - momentum) * running_var + momentum * unbiased batch variance."),
             ((1 - momentum) * old_var + momentum * biased,
@@ -215,13 +193,38 @@ def _compare_training_step(check: Check, ours: nn.Module, ref: nn.BatchNorm2d,
              "running = (1 - momentum) * running + momentum * batch."),
             (unbiased, "running_var was replaced by the batch variance.",
              "keep a moving average: (1 - momentum) * running_var + momentum * batch_var."),
-        ]
-        _match(found_var, [(c.double(), m, h) for c, m, h in candidates], check)
-        check.close(found_var, ref.running_var, f"After training step {step}, running_var",
-                    atol=TOLERANCE, rtol=TOLERANCE,
-                    hint="running_var = (1 - momentum) * running_var + momentum * (unbiased "
-                    "batch variance)")
-    check.ok()
+        ],
+    }
+
+
+RUNNING_RULES = {
+    "running_mean": "running_mean = (1 - momentum) * running_mean + momentum * batch_mean",
+    "running_var": "running_var = (1 - momentum) * running_var + momentum * (unbiased "
+                   "batch variance)",
+}
+
+
+def _compare_training_step(check: Check, ours: nn.Module, ref: nn.BatchNorm2d,
+                           x: torch.Tensor, step: int, what: str) -> None:
+    """The output of one training step, then the running averages it leaves behind."""
+    old_mean, old_var = ref.running_mean.clone(), ref.running_var.clone()
+    _compare_output(check, ours, ref, x, step, what)
+    for name in ("running_mean", "running_var"):
+        value = getattr(ours, name)
+        check.that(not value.requires_grad,
+                   f"After a training step {what}.{name} requires a gradient: it is part "
+                   "of the autograd graph.",
+                   "a plain tensor.",
+                   "update the running averages inside `with torch.no_grad():` "
+                   "(or use mean.detach()).")
+    mistakes = _running_mistakes(old_mean, old_var, x, ref.momentum)
+    for name in ("running_mean", "running_var"):
+        found, expected = getattr(ours, name).detach().double(), getattr(ref, name)
+        if not torch.allclose(found, expected.double(), atol=TOLERANCE, rtol=TOLERANCE):
+            check.no_mistake_among(found, mistakes[name])
+            check.numbers_close(found, expected, f"After training step {step}, {name}",
+                                atol=TOLERANCE, rtol=TOLERANCE, hint=RUNNING_RULES[name])
+        check.ok()
 
 
 def _compare_gradients(check: Check, ours: nn.Module, ref: nn.BatchNorm2d, x: torch.Tensor,
@@ -254,6 +257,50 @@ def _compare_gradients(check: Check, ours: nn.Module, ref: nn.BatchNorm2d, x: to
                    "use self.weight and self.bias themselves in forward, not copies.")
 
 
+def _check_eval_mode(check: Check, ours: nn.Module, ref: nn.BatchNorm2d, x: torch.Tensor,
+                     what: str) -> None:
+    """Eval mode reads the running averages and leaves them alone."""
+    ours.eval()
+    ref.eval()
+    before = (ours.running_mean.clone(), ours.running_var.clone())
+    with torch.no_grad():
+        out = check.call(ours, x, description=f"{what} in eval mode")
+        expected = ref(x)
+    check.that(isinstance(out, torch.Tensor) and out.shape == x.shape,
+               f"{what} in eval mode returned {shape_of(out)} for input {tuple(x.shape)}.",
+               "a tensor of the input's shape.",
+               "return the normalised tensor in both modes.")
+    check.that(torch.equal(ours.running_mean, before[0])
+               and torch.equal(ours.running_var, before[1]),
+               f"{what} changed its running averages in eval mode.",
+               "eval mode to only read them.",
+               "update the running averages only `if self.training:`.")
+    if not torch.allclose(out.double(), expected.double(), atol=TOLERANCE, rtol=TOLERANCE):
+        gamma_now, beta_now = ours.weight.detach(), ours.bias.detach()
+        candidates = [
+            (_normalise(x, x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False),
+                        ref.eps, gamma_now, beta_now),
+             "In eval mode your layer still uses the statistics of the batch.",
+             "when not self.training, normalise with self.running_mean and "
+             "self.running_var."),
+            (_normalise(x, ref.running_mean, ref.running_var, 0.0, gamma_now, beta_now),
+             "In eval mode your layer leaves out eps.",
+             "divide by torch.sqrt(self.running_var + self.eps)."),
+        ]
+        check.no_mistake_among(out.double(), candidates)
+        check.numbers_close(out, expected, f"{what}'s output in eval mode", atol=TOLERANCE,
+                            rtol=TOLERANCE, hint="in eval mode use the running averages: "
+                            "(x - running_mean) / sqrt(running_var + eps) * weight + bias.")
+    check.ok()
+
+
+def _set_affine(layers: tuple[nn.Module, ...], gamma: torch.Tensor, beta: torch.Tensor) -> None:
+    with torch.no_grad():
+        for layer in layers:
+            layer.weight.copy_(gamma)
+            layer.bias.copy_(beta)
+
+
 @own_random_state()
 def check_batch_norm(BatchNorm2d: type) -> None:
     """Your ``BatchNorm2d(num_features, eps=1e-5, momentum=0.1)`` against ``nn.BatchNorm2d``.
@@ -272,12 +319,8 @@ def check_batch_norm(BatchNorm2d: type) -> None:
         ref = nn.BatchNorm2d(channels, eps=eps, momentum=momentum)
         gamma = torch.rand(channels, generator=generator) + 0.5
         beta = torch.randn(channels, generator=generator)
-        with torch.no_grad():
-            for layer in (ours, ref):
-                layer.weight.copy_(gamma)
-                layer.bias.copy_(beta)
+        _set_affine((ours, ref), gamma, beta)
 
-        # -- training mode: three steps ------------------------------------------------
         ours.train()
         ref.train()
         check.that(ours.training, f"{what}.train() did not switch it to training mode.",
@@ -285,45 +328,12 @@ def check_batch_norm(BatchNorm2d: type) -> None:
                    "don't override train() or the attribute self.training.")
         for step in (1, 2, 3):
             _compare_training_step(check, ours, ref, _bn_input(channels, generator), step, what)
-
-        # -- eval mode: running averages, no update ------------------------------------
-        ours.eval()
-        ref.eval()
-        before = (ours.running_mean.clone(), ours.running_var.clone())
         x = _bn_input(channels, generator) * 1.5 + 0.3  # statistics unlike the training data
-        with torch.no_grad():
-            out = check.call(ours, x, description=f"{what} in eval mode")
-            expected = ref(x)
-        check.that(torch.equal(ours.running_mean, before[0])
-                   and torch.equal(ours.running_var, before[1]),
-                   f"{what} changed its running averages in eval mode.",
-                   "eval mode to only read them.",
-                   "update the running averages only `if self.training:`.")
-        if not torch.allclose(out.double(), expected.double(), atol=TOLERANCE, rtol=TOLERANCE):
-            gamma_now, beta_now = ours.weight.detach(), ours.bias.detach()
-            candidates = [
-                (_normalise(x, x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False),
-                            eps, gamma_now, beta_now),
-                 "In eval mode your layer still uses the statistics of the batch.",
-                 "when not self.training, normalise with self.running_mean and "
-                 "self.running_var."),
-                (_normalise(x, ref.running_mean, ref.running_var, 0.0, gamma_now, beta_now),
-                 "In eval mode your layer leaves out eps.",
-                 "divide by torch.sqrt(self.running_var + self.eps)."),
-            ]
-            _match(out.double(), [(c.double(), m, h) for c, m, h in candidates], check)
-            check.close(out, expected, f"{what}'s output in eval mode", atol=TOLERANCE,
-                        rtol=TOLERANCE, hint="in eval mode use the running averages: "
-                        "(x - running_mean) / sqrt(running_var + eps) * weight + bias.")
-        check.ok()
+        _check_eval_mode(check, ours, ref, x, what)
 
-        # -- gradients -----------------------------------------------------------------
         fresh = check.call(BatchNorm2d, channels, eps=eps, momentum=momentum, description=what)
         fresh_ref = nn.BatchNorm2d(channels, eps=eps, momentum=momentum)
-        with torch.no_grad():
-            for layer in (fresh, fresh_ref):
-                layer.weight.copy_(gamma)
-                layer.bias.copy_(beta)
+        _set_affine((fresh, fresh_ref), gamma, beta)
         _compare_gradients(check, fresh, fresh_ref, _bn_input(channels, generator), what,
                            generator)
     check.passed(f"matches nn.BatchNorm2d to {TOLERANCE:g} in training and eval mode "
@@ -331,10 +341,6 @@ def check_batch_norm(BatchNorm2d: type) -> None:
 
 
 # ------------------------------------------------------------------------ blocks
-
-def _count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
 
 def _projection(in_channels: int, out_channels: int, stride: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
@@ -377,43 +383,32 @@ def _block_param_hint(block: nn.Module, found: int, expected: int, in_channels: 
 def _run_block(check: Check, block: nn.Module, x: torch.Tensor, what: str,
                needs_projection: bool) -> torch.Tensor:
     """``block(x)``; when it crashes, the message lists the shapes its convolutions gave."""
-    shapes: list[str] = []
-    hooks = [module.register_forward_hook(
-        lambda module, inputs, output: shapes.append(str(tuple(output.shape))))
-        for module in block.modules() if isinstance(module, nn.Conv2d)]
     hint = ("the main path and the shortcut must give the same shape: only the first 3x3 "
             "convolution of the main path has the block's stride"
             + ("; when the shape changes, the shortcut is a 1x1 convolution with that stride "
                "and out_channels, then a batch norm." if needs_projection else "."))
-    try:
-        with torch.no_grad():
-            return check.call(block, x, description=f"{what} applied to a batch of shape "
-                              f"{tuple(x.shape)}", hint=hint)
-    except NotImplementedYet:
-        raise
-    except CheckFailed as error:
-        if shapes:
-            error.message += ("\nYour convolutions gave these shapes, in the order they ran: "
-                              + ", ".join(shapes) + ".")
-            error.args = (error.message,)
-        raise
-    finally:
-        for hook in hooks:
-            hook.remove()
+    convs = [module for module in block.modules() if isinstance(module, nn.Conv2d)]
+    with recording(convs) as calls:
+        try:
+            with torch.no_grad():
+                return check.call(block, x, description=f"{what} applied to a batch of shape "
+                                  f"{tuple(x.shape)}", hint=hint)
+        except NotImplementedYet:
+            raise
+        except CheckFailed as error:
+            if calls:
+                error.message += ("\nYour convolutions gave these shapes, in the order they "
+                                  "ran: " + ", ".join(str(c.output_shape) for c in calls) + ".")
+                error.args = (error.message,)
+            raise
 
 
-def _check_block(check: Check, Block: type, kind: str, in_channels: int, channels: int,
-                 stride: int, size: int = 8) -> None:
-    expansion = 1 if kind == "BasicBlock" else 4
+def _check_block_shape(check: Check, block: nn.Module, x: torch.Tensor, what: str,
+                       channels: int, expansion: int, stride: int) -> None:
     out_channels = channels * expansion
-    what = f"{kind}({in_channels}, {channels}, stride={stride})"
-    block = check.call(Block, in_channels, channels, stride, description=what)
-    check.that(isinstance(block, nn.Module), f"{what} made a {type(block).__name__}.",
-               "an nn.Module.", f"class {kind}(nn.Module), and call super().__init__().")
-    block.eval()
-    x = torch.randn(2, in_channels, size, size, generator=torch.Generator().manual_seed(1))
-    needs_projection = stride != 1 or in_channels != out_channels
+    needs_projection = stride != 1 or x.shape[1] != out_channels
     out = _run_block(check, block, x, what, needs_projection)
+    size = x.shape[-1]
     expected_shape = (2, out_channels, size // stride, size // stride)
     check.that(isinstance(out, torch.Tensor), f"{what} returned a {type(out).__name__}.",
                "a tensor.")
@@ -430,38 +425,62 @@ def _check_block(check: Check, Block: type, kind: str, in_channels: int, channel
                    f"{expected_shape}.", hint)
     check.ok()
 
+
+def _check_identity_skip(check: Check, block: nn.Module, x: torch.Tensor, what: str) -> None:
+    """With every convolution at zero, a block that keeps the shape returns relu(x)."""
+    with torch.no_grad():
+        for module in block.modules():
+            if isinstance(module, nn.Conv2d):
+                module.weight.zero_()
+                if module.bias is not None:
+                    module.bias.zero_()
+        out = check.call(block, x, description=f"{what} with its convolutions set to zero")
+    if not torch.allclose(out, torch.relu(x), atol=1e-5):
+        if torch.allclose(out, x, atol=1e-5):
+            check.fail(f"With every convolution set to zero, {what} returns its input "
+                       "unchanged, negative values included.",
+                       "relu(x): the ReLU comes after the addition.",
+                       "return self.relu(out + self.shortcut(x)).")
+        if out.abs().max() < 1e-6:
+            check.fail(f"With every convolution set to zero, {what} returns zeros: "
+                       "the input is not added back.",
+                       "relu(x): the skip connection carries x around the convolutions.",
+                       "end forward with relu(main_path + shortcut(x)).")
+        check.fail(f"With every convolution set to zero, {what} does not return relu(x).",
+                   "relu(x): the main path gives zeros and the skip adds x.",
+                   "the main path is conv, batch norm, ReLU, conv, batch norm; then add "
+                   "shortcut(x) and apply ReLU.")
+    check.ok()
+
+
+def _check_block(check: Check, Block: type, kind: str, in_channels: int, channels: int,
+                 stride: int, size: int = 8) -> None:
+    expansion = 1 if kind == "BasicBlock" else 4
+    out_channels = channels * expansion
+    what = f"{kind}({in_channels}, {channels}, stride={stride})"
+    block = check.call(Block, in_channels, channels, stride, description=what)
+    check.that(isinstance(block, nn.Module), f"{what} made a {type(block).__name__}.",
+               "an nn.Module.", f"class {kind}(nn.Module), and call super().__init__().")
+    block.eval()
+    x = torch.randn(2, in_channels, size, size, generator=torch.Generator().manual_seed(1))
+    _check_block_shape(check, block, x, what, channels, expansion, stride)
+    needs_projection = stride != 1 or in_channels != out_channels
     reference = _torchvision_block(kind, in_channels, channels, stride)
-    found, expected = _count(block), _count(reference)
+    found, expected = parameter_count(block), parameter_count(reference)
     check.that(found == expected,
                f"{what} has {found:,} parameters.",
                f"{expected:,}, as torchvision's {kind} with the same settings.",
                _block_param_hint(block, found, expected, in_channels, out_channels,
                                  needs_projection))
-
-    if not needs_projection:  # the skip: with all convolutions at zero, out = relu(x)
-        with torch.no_grad():
-            for module in block.modules():
-                if isinstance(module, nn.Conv2d):
-                    module.weight.zero_()
-                    if module.bias is not None:
-                        module.bias.zero_()
-            out = check.call(block, x, description=f"{what} with its convolutions set to zero")
-        if not torch.allclose(out, torch.relu(x), atol=1e-5):
-            if torch.allclose(out, x, atol=1e-5):
-                check.fail(f"With every convolution set to zero, {what} returns its input "
-                           "unchanged, negative values included.",
-                           "relu(x): the ReLU comes after the addition.",
-                           "return self.relu(out + self.shortcut(x)).")
-            if out.abs().max() < 1e-6:
-                check.fail(f"With every convolution set to zero, {what} returns zeros: "
-                           "the input is not added back.",
-                           "relu(x): the skip connection carries x around the convolutions.",
-                           "end forward with relu(main_path + shortcut(x)).")
-            check.fail(f"With every convolution set to zero, {what} does not return relu(x).",
-                       "relu(x): the main path gives zeros and the skip adds x.",
-                       "the main path is conv, batch norm, ReLU, conv, batch norm; then add "
-                       "shortcut(x) and apply ReLU.")
-        check.ok()
+    if stride != 1:
+        strided = [module for module in block.modules() if isinstance(module, nn.Conv2d)
+                   and module.kernel_size == (3, 3) and module.stride == (stride, stride)]
+        check.that(bool(strided), f"In {what}, no 3x3 convolution has stride {stride}.",
+                   "the stride on the 3x3 convolution of the main path, as torchvision does; "
+                   "the 1x1 convolutions of the main path keep stride 1.",
+                   "nn.Conv2d(channels, channels, 3, stride=stride, padding=1, bias=False).")
+    if not needs_projection:
+        _check_identity_skip(check, block, x, what)
 
 
 def _check_expansion(check: Check, Block: type, kind: str, expected: int) -> None:
@@ -514,11 +533,19 @@ def _parts(check: Check, model: nn.Module, what: str) -> tuple[nn.Module, list[n
     return model.stem, stages
 
 
-def _stage_hint(stage: nn.Module, n_blocks: int, index: int, kind: str) -> str:
+def _stage_hint(stage: nn.Module, reference: nn.Module, n_blocks: int, index: int,
+                kind: str) -> str:
     blocks = list(stage.children())
     if len(blocks) != n_blocks:
         return (f"your stage {index} holds {len(blocks)} blocks, the configuration asks "
                 f"for {n_blocks}.")
+    projection = getattr(list(reference.children())[0], "downsample", None)
+    if projection is not None and \
+            parameter_count(reference) - parameter_count(stage) == parameter_count(projection):
+        return (f"the first block of stage {index} changes the shape, so its shortcut needs a "
+                "projection: a 1x1 convolution (with the block's stride) and a batch norm. "
+                "Your block has none; add it in the block class, `if stride != 1 or "
+                "in_channels != channels * expansion:`.")
     if index == 1:
         return ("the first stage keeps the size: all its blocks have stride 1"
                 + (". With bottlenecks its first block goes from 64 to 256 channels (so it "
@@ -529,32 +556,35 @@ def _stage_hint(stage: nn.Module, n_blocks: int, index: int, kind: str) -> str:
             "in_channels = width * block.expansion.")
 
 
-def _compare_networks(check: Check, model: nn.Module, reference: nn.Module, name: str,
-                      kind: str, sizes: list[int], total: int) -> None:
+def _compare_parameters(check: Check, model: nn.Module, reference: nn.Module, name: str,
+                        kind: str, sizes: list[int], total: int) -> None:
+    """Your parameter count against torchvision's; a difference is traced to its part."""
     stem, stages = _parts(check, model, name)
-    check.that(len(stages) == len(sizes), f"{name}: model.stages holds {len(stages)} stages.",
-               f"{len(sizes)}, one per entry of the stage configuration {sizes}.",
-               "append one nn.Sequential of blocks per entry of stage_sizes.")
-    found = _count(model)
-    if found != total:
-        parts = [("the stem", nn.Sequential(reference.conv1, reference.bn1), stem,
-                  "use the stem of the skeleton.")]
-        parts += [(f"stage {i + 1} (torchvision's layer{i + 1})",
-                   getattr(reference, f"layer{i + 1}"), stage, _stage_hint(stage, n, i + 1, kind))
-                  for i, (stage, n) in enumerate(zip(stages, sizes))]
-        for label, ref_part, our_part, hint in parts:
-            if _count(our_part) != _count(ref_part):
-                check.fail(f"{name} has {found:,} parameters; the difference is in {label}, "
-                           f"which has {_count(our_part):,}.",
-                           f"{_count(ref_part):,} there, as torchvision's, "
-                           f"{total:,} in all.", hint)
-        check.fail(f"{name} has {found:,} parameters; the stem and the stages match "
-                   "torchvision's, so the difference is in the head.",
-                   f"{total:,}, with a head of {_count(reference.fc):,} parameters.",
-                   "the head is global average pooling, flatten, and one nn.Linear from "
-                   "the last stage's channels (width * block.expansion) to num_classes.")
-    check.ok()
+    found = parameter_count(model)
+    if found == total:
+        check.ok()
+        return
+    parts = [("the stem", nn.Sequential(reference.conv1, reference.bn1), stem,
+              "use the stem of the skeleton.")]
+    parts += [(f"stage {i + 1} (torchvision's layer{i + 1})", getattr(reference, f"layer{i + 1}"),
+               stage, _stage_hint(stage, getattr(reference, f"layer{i + 1}"), n, i + 1, kind))
+              for i, (stage, n) in enumerate(zip(stages, sizes))]
+    for label, ref_part, our_part, hint in parts:
+        if parameter_count(our_part) != parameter_count(ref_part):
+            check.fail(f"{name} has {found:,} parameters; the difference is in {label}, "
+                       f"which has {parameter_count(our_part):,}.",
+                       f"{parameter_count(ref_part):,} there, as torchvision's, "
+                       f"{total:,} in all.", hint)
+    check.fail(f"{name} has {found:,} parameters; the stem and the stages match "
+               "torchvision's, so the difference is in the head.",
+               f"{total:,}, with a head of {parameter_count(reference.fc):,} parameters.",
+               "the head is global average pooling, flatten, and one nn.Linear from "
+               "the last stage's channels (width * block.expansion) to num_classes.")
 
+
+def _compare_shapes(check: Check, model: nn.Module, reference: nn.Module, name: str) -> None:
+    """The stem and every stage give torchvision's shapes on a (2, 3, 64, 64) batch."""
+    stem, stages = _parts(check, model, name)
     x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(2))
     model.eval()
     reference.eval()
@@ -562,35 +592,35 @@ def _compare_networks(check: Check, model: nn.Module, reference: nn.Module, name
         h = check.call(stem, x, description=f"{name}'s stem on a batch of shape {tuple(x.shape)}")
         r = x.to("meta")
         r = reference.maxpool(reference.relu(reference.bn1(reference.conv1(r))))
-        check.that(tuple(h.shape) == tuple(r.shape),
-                   f"{name}'s stem returned shape {tuple(h.shape)}.", f"{tuple(r.shape)}.")
+        check.that(isinstance(h, torch.Tensor) and tuple(h.shape) == tuple(r.shape),
+                   f"{name}'s stem returned {shape_of(h)}.", f"{tuple(r.shape)}.")
         for i, stage in enumerate(stages):
-            h = check.call(stage, h, description=f"stage {i + 1} of {name}")
+            h = _run_stage(check, stage, h, f"stage {i + 1} of {name}")
             r = getattr(reference, f"layer{i + 1}")(r)
-            check.that(tuple(h.shape) == tuple(r.shape),
-                       f"Stage {i + 1} of {name} returned shape {tuple(h.shape)} for an input "
+            check.that(isinstance(h, torch.Tensor) and tuple(h.shape) == tuple(r.shape),
+                       f"Stage {i + 1} of {name} returned {described(h)} for an input "
                        f"of {tuple(x.shape)}.",
                        f"{tuple(r.shape)}, as torchvision's layer{i + 1}.",
                        "every stage after the first halves the size with its first block "
                        "(stride 2); the others keep it.")
         out = check.call(model, x, description=f"{name} on a batch of shape {tuple(x.shape)}")
-    check.that(tuple(out.shape) == (2, 1000), f"{name} returned shape {tuple(out.shape)}.",
+    check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (2, 1000),
+               f"{name} returned {described(out)}.",
                "(2, 1000): one score per class.",
                "forward is stem, stages, then the head.")
 
 
-@own_random_state()
-def check_resnet(ResNet: type, BasicBlock: type, Bottleneck: type) -> None:
-    """Your ``ResNet`` built as ResNet-18, -34 and -50, against torchvision's models.
+def _run_stage(check: Check, stage: nn.Module, h: torch.Tensor, label: str) -> torch.Tensor:
+    """Run a stage block by block, so that a crash names the block and its shapes."""
+    blocks = list(stage.children()) if isinstance(stage, nn.Sequential) else [stage]
+    for number, block in enumerate(blocks, start=1):
+        where = f"block {number} of {label}" if len(blocks) > 1 else label
+        h = _run_block(check, block, h, where, needs_projection=True)
+    return h
 
-    Parameter counts must equal torchvision's (11,689,512 / 21,797,672 / 25,557,032 at
-    1000 classes), and so must the output shapes of the stem and of every stage. A small
-    network checks that ``widths``, ``num_classes``, ``in_channels`` and ``stem`` are used.
-    """
-    check = Check("ResNet")
-    check.is_class(ResNet, "ResNet")
 
-    # -- a small configuration: the arguments are used -------------------------------
+def _check_small_resnet(check: Check, ResNet: type, BasicBlock: type) -> None:
+    """A small network: ``widths``, ``num_classes``, ``in_channels`` and ``stem`` are used."""
     what = ("ResNet(BasicBlock, [1, 2], widths=(8, 16), num_classes=3, in_channels=1, "
             "stem=<one conv 1 -> 8>)")
     stem = nn.Conv2d(1, 8, kernel_size=3, padding=1)
@@ -610,20 +640,40 @@ def check_resnet(ResNet: type, BasicBlock: type, Bottleneck: type) -> None:
     x = torch.randn(2, 1, 12, 12)
     model.eval()
     with torch.no_grad():
+        h = check.call(our_stem, x, description=f"the stem of {what}")
+        for i, stage in enumerate(stages):
+            h = _run_stage(check, stage, h, f"stage {i + 1} of {what}")
         out = check.call(model, x, description=f"{what} on a batch of shape (2, 1, 12, 12)")
     check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (2, 3),
-               f"{what} returned shape {tuple(getattr(out, 'shape', ()))}.",
+               f"{what} returned {described(out)}.",
                "(2, 3): num_classes scores per image.",
                "the head's nn.Linear maps widths[-1] * block.expansion features to "
                "num_classes.")
 
-    # -- ResNet-18, -34, -50 against torchvision --------------------------------------
+
+@own_random_state()
+def check_resnet(ResNet: type, BasicBlock: type, Bottleneck: type) -> None:
+    """Your ``ResNet`` built as ResNet-18, -34 and -50, against torchvision's models.
+
+    Parameter counts must equal torchvision's (11,689,512 / 21,797,672 / 25,557,032 at
+    1000 classes), and so must the output shapes of the stem and of every stage. A small
+    network checks that ``widths``, ``num_classes``, ``in_channels`` and ``stem`` are used.
+    """
+    check = Check("ResNet")
+    check.is_class(ResNet, "ResNet")
+    _check_small_resnet(check, ResNet, BasicBlock)
     blocks = {"BasicBlock": BasicBlock, "Bottleneck": Bottleneck}
     for name, (kind, sizes, builder, total) in RESNETS.items():
         what = f"{name} = ResNet({kind}, {sizes})"
         model = check.call(ResNet, blocks[kind], sizes, description=what)
+        _, stages = _parts(check, model, name)
+        check.that(len(stages) == len(sizes),
+                   f"{name}: model.stages holds {len(stages)} stages.",
+                   f"{len(sizes)}, one per entry of the stage configuration {sizes}.",
+                   "append one nn.Sequential of blocks per entry of stage_sizes.")
         with torch.device("meta"):  # torchvision's network as shapes only: no memory, no time
             reference = builder(weights=None)
-        _compare_networks(check, model, reference, name, kind, sizes, total)
+        _compare_parameters(check, model, reference, name, kind, sizes, total)
+        _compare_shapes(check, model, reference, name)
     check.passed("ResNet-18, -34 and -50 match torchvision's parameter counts "
                  "(11,689,512 / 21,797,672 / 25,557,032) and stage shapes.")

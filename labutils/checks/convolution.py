@@ -10,8 +10,7 @@ which mistake it is.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,22 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import Check, Mistake, as_number, own_random_state, which_mistake
+from .core import Check, Mistake, float_tensor, one_thread, own_random_state, which_mistake
 
 __all__ = ["check_conv2d_loop", "check_conv_output_size", "check_conv_param_count",
            "check_receptive_field"]
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run PyTorch on one thread for a moment. The checks make hundreds of tiny tensors,
-    for which extra threads only add waiting (a lot of it on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 # --------------------------------------------------------------------------- loop convolution
@@ -47,13 +34,8 @@ def _correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 
 def _to_array(value: Any) -> np.ndarray | None:
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return array if array.ndim == 2 else None
+    array = float_tensor(value)
+    return array.numpy() if array is not None and array.dim() == 2 else None
 
 
 FLIPPED_BOTH = ("you flipped the kernel, which is true convolution. "
@@ -89,54 +71,80 @@ def _shape_hint(found: tuple, image: tuple, kernel: tuple) -> str:
             "(H - kH + 1, W - kW + 1) for an H x W image and a kH x kW kernel.")
 
 
-@_one_thread()
-def check_conv2d_loop(conv2d_loop: Callable[[np.ndarray, np.ndarray], Any]) -> None:
-    """Check ``conv2d_loop(image, kernel)`` (2D arrays) against ``F.conv2d``: a 'valid'
-    cross-correlation, output ``(H - kH + 1, W - kW + 1)``."""
-    check = Check("conv2d_loop")
+def _loop_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Images and kernels of several shapes; square kernels made neither symmetric nor
+    flip-symmetric, so that every flip of the kernel gives a different answer."""
     rng = np.random.default_rng(0)
     shapes = [((5, 5), (3, 3)), ((6, 8), (2, 3)), ((7, 5), (3, 1)), ((4, 4), (4, 4)),
               ((5, 6), (1, 1)), ((9, 7), (3, 3))]
+    cases = []
     for image_shape, kernel_shape in shapes:
         image = rng.integers(-4, 5, size=image_shape).astype(float)
         kernel = rng.integers(-3, 4, size=kernel_shape).astype(float)
         if kernel_shape[0] == kernel_shape[1] and kernel_shape[0] > 1:
-            kernel[0, -1] = kernel[-1, 0] + 2  # neither symmetric nor flip-symmetric
+            kernel[0, -1] = kernel[-1, 0] + 2
             kernel[0, 0] = kernel[-1, -1] + 3
-        description = f"conv2d_loop(image of shape {image_shape}, kernel of shape {kernel_shape})"
-        given_image, given_kernel = image.copy(), kernel.copy()
-        found = check.call(conv2d_loop, given_image, given_kernel, description=description)
-        if not (np.array_equal(given_image, image) and np.array_equal(given_kernel, kernel)):
-            check.fail(f"{description} changed its input arrays.",
-                       "the image and the kernel to stay as they were.",
-                       "write the results into a new array, e.g. np.zeros((out_h, out_w)).")
-        result = _to_array(found)
-        if result is None:
-            check.fail(f"{description} returned {type(found).__name__}"
-                       + (f" of shape {np.shape(found)}" if np.ndim(found) else "") + ".",
-                       "a 2D NumPy array (rows, columns).",
-                       "create the output with np.zeros((out_h, out_w)), fill it in the "
-                       "loops, then `return` it.")
+        cases.append((image, kernel))
+    return cases
+
+
+def _loop_answer(check: Check, conv2d_loop: Callable, image: np.ndarray, kernel: np.ndarray,
+                 description: str) -> np.ndarray:
+    """Your output as a 2D array; your function must leave its inputs as they were."""
+    given_image, given_kernel = image.copy(), kernel.copy()
+    found = check.call(conv2d_loop, given_image, given_kernel, description=description)
+    if not (np.array_equal(given_image, image) and np.array_equal(given_kernel, kernel)):
+        check.fail(f"{description} changed its input arrays.",
+                   "the image and the kernel to stay as they were.",
+                   "write the results into a new array, e.g. np.zeros((out_h, out_w)).")
+    result = _to_array(found)
+    if result is None:
+        check.fail(f"{description} returned {type(found).__name__}"
+                   + (f" of shape {np.shape(found)}" if np.ndim(found) else "") + ".",
+                   "a 2D NumPy array (rows, columns).",
+                   "create the output with np.zeros((out_h, out_w)), fill it in the "
+                   "loops, then `return` it.")
+    return result
+
+
+def _flip_hint(result: np.ndarray, image: np.ndarray, kernel: np.ndarray) -> str:
+    """Which flip of the kernel your output matches, else the formula."""
+    flips = [(kernel[::-1, ::-1], FLIPPED_BOTH), (kernel[::-1, :], FLIPPED_ROWS),
+             (kernel[:, ::-1], FLIPPED_COLUMNS), (kernel.T, TRANSPOSED)]
+    for other_kernel, other_hint in flips:
+        if other_kernel.shape == kernel.shape and np.allclose(
+                result, _correlate(image, np.ascontiguousarray(other_kernel)), atol=1e-6):
+            return other_hint
+    return LOOP_FORMULA
+
+
+@one_thread()
+def check_conv2d_loop(conv2d_loop: Callable[[np.ndarray, np.ndarray], Any]) -> None:
+    """Check ``conv2d_loop(image, kernel)`` (2D arrays) against ``F.conv2d``: a 'valid'
+    cross-correlation, output ``(H - kH + 1, W - kW + 1)``."""
+    check = Check("conv2d_loop")
+    for image, kernel in _loop_cases():
+        description = (f"conv2d_loop(image of shape {image.shape}, "
+                       f"kernel of shape {kernel.shape})")
+        result = _loop_answer(check, conv2d_loop, image, kernel, description)
         expected = _correlate(image, kernel)
         check.that(result.shape == expected.shape,
                    f"{description} returned shape {result.shape}.",
                    f"shape {expected.shape}.",
-                   _shape_hint(result.shape, image_shape, kernel_shape))
+                   _shape_hint(result.shape, image.shape, kernel.shape))
+        if not np.isfinite(result).all():
+            check.fail(f"{description} holds nan or inf values.",
+                       "the same values as F.conv2d (cross-correlation) everywhere.",
+                       "start from np.zeros((out_h, out_w)), not np.empty, and add up "
+                       "image[i + u, j + v] * kernel[u, v].")
         if np.allclose(result, expected, atol=1e-6):
             check.ok()
             continue
-        flips = [(kernel[::-1, ::-1], FLIPPED_BOTH), (kernel[::-1, :], FLIPPED_ROWS),
-                 (kernel[:, ::-1], FLIPPED_COLUMNS), (kernel.T, TRANSPOSED)]
-        hint = LOOP_FORMULA
-        for other_kernel, other_hint in flips:
-            if other_kernel.shape == kernel.shape and np.allclose(
-                    result, _correlate(image, np.ascontiguousarray(other_kernel)), atol=1e-6):
-                hint = other_hint
-                break
         i, j = np.unravel_index(np.abs(result - expected).argmax(), expected.shape)
         check.fail(f"{description} gave {result[i, j]:g} at position ({i}, {j}), "
                    f"where F.conv2d gives {expected[i, j]:g}.",
-                   "the same values as F.conv2d (cross-correlation) everywhere.", hint)
+                   "the same values as F.conv2d (cross-correlation) everywhere.",
+                   _flip_hint(result, image, kernel))
     check.passed()
 
 
@@ -168,7 +176,7 @@ PARAM_MISTAKES = [
 ]
 
 
-@_one_thread()
+@one_thread()
 @own_random_state()
 def check_conv_param_count(conv_param_count: Callable[..., Any]) -> None:
     """Check ``conv_param_count(in_channels, out_channels, kernel_size, bias=True)``
@@ -179,11 +187,11 @@ def check_conv_param_count(conv_param_count: Callable[..., Any]) -> None:
     found, expected = [], []
     for cin, cout, k, bias in cases:
         description = f"conv_param_count({cin}, {cout}, {k}, bias={bias})"
-        answer = as_number(check.call(conv_param_count, cin, cout, k, bias=bias,
-                                       description=description))
-        if not isinstance(answer, (int, float)) or isinstance(answer, bool):
-            check.fail(f"{description} returned {type(answer).__name__}.",
-                       "a whole number (an int).", "`return` the count you computed.")
+        answer = check.whole_number(
+            check.call(conv_param_count, cin, cout, k, bias=bias, description=description),
+            description, "`return` the count you computed.",
+            fraction_hint="a count of parameters is a product and a sum of whole numbers: "
+            "no division is needed.")
         layer = nn.Conv2d(cin, cout, k, bias=bias)
         found.append(answer)
         expected.append(sum(p.numel() for p in layer.parameters()))
@@ -261,29 +269,25 @@ def _size_cases(count: int = 200, seed: int = 1) -> list[tuple[int, int, int, in
     return cases
 
 
-@_one_thread()
+@one_thread()
 @own_random_state()
 def check_conv_output_size(conv_output_size: Callable[..., Any]) -> None:
     """Check ``conv_output_size(n, k, p=0, s=1, d=1)`` against the output widths of real
     ``nn.Conv2d`` layers, on hand-picked and many random configurations."""
     check = Check("conv_output_size")
     cases = _size_cases()
+    widths = [_conv_width(*case) for case in cases]
     found = []
-    for n, k, p, s, d in cases:
+    for (n, k, p, s, d), right in zip(cases, widths):
         description = f"conv_output_size(n={n}, k={k}, p={p}, s={s}, d={d})"
-        answer = as_number(check.call(conv_output_size, n, k, p, s, d, description=description))
-        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-            check.fail(f"{description} returned {type(answer).__name__}.",
-                       "a whole number (an int).", "`return` the size you computed.")
-        if isinstance(answer, float) and not answer.is_integer():
-            check.fail(f"{description} gave {answer!r}, which is not a whole number.",
-                       f"{_conv_width(n, k, p, s, d)}.",
-                       "a size counts positions, so round down: use // (floor division) "
-                       "instead of /.")
+        answer = check.whole_number(
+            check.call(conv_output_size, n, k, p, s, d, description=description),
+            description, "`return` the size you computed.", right=right,
+            fraction_hint="a size counts positions, so round down: use // (floor division) "
+            "instead of /.")
         found.append(answer)
-    for index, (case, answer) in enumerate(zip(cases, found)):
+    for index, (case, answer, right) in enumerate(zip(cases, found, widths)):
         n, k, p, s, d = case
-        right = _conv_width(n, k, p, s, d)
         if answer == right:
             check.ok()
             continue
@@ -386,7 +390,7 @@ def _rf_cases(count: int = 40, seed: int = 3) -> list[list[tuple[int, int]]]:
     return named + random_stacks
 
 
-@_one_thread()
+@one_thread()
 def check_receptive_field(receptive_field: Callable[[list[tuple[int, int]]], Any]) -> None:
     """Check ``receptive_field(layers)``, ``layers`` a list of ``(kernel_size, stride)``,
     against the receptive field measured with gradients through real convolutions."""
@@ -395,12 +399,13 @@ def check_receptive_field(receptive_field: Callable[[list[tuple[int, int]]], Any
     found = []
     for layers in cases:
         description = f"receptive_field({layers})"
-        answer = as_number(check.call(receptive_field, [tuple(layer) for layer in layers],
-                                       description=description))
-        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-            check.fail(f"{description} returned {type(answer).__name__}.",
-                       "a whole number (an int): the width of the region, in input pixels.",
-                       "`return` the size you computed.")
+        answer = check.whole_number(
+            check.call(receptive_field, [tuple(layer) for layer in layers],
+                       description=description),
+            description, "`return` the size you computed.",
+            expected="a whole number (an int): the width of the region, in input pixels.",
+            fraction_hint="the receptive field only adds and multiplies whole numbers: "
+            "no division is needed.")
         found.append(answer)
     for index, (layers, answer) in enumerate(zip(cases, found)):
         right = measured_receptive_field(layers)

@@ -11,15 +11,21 @@ hand-made predictions, including labels that are never predicted or never presen
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
 
-from .core import Check
+from .core import Check, float_tensor
 
 TOLERANCE = 1e-5
 METRIC_KEYS = ("precision", "recall", "f1", "macro_f1", "exact_match")
+# logits as large as +-200 and their targets: where the textbook formula takes log(0)
+HUGE = (torch.tensor([[100.0, -100.0, 50.0, -50.0, 0.5], [30.0, -30.0, 200.0, -200.0, 5.0]]),
+        torch.tensor([[1.0, 0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0, 0.0]]))
 
 
 # ------------------------------------------------------------------------ the loss
@@ -63,10 +69,8 @@ def _loss_mistakes(logits: torch.Tensor, targets: torch.Tensor,
     ]
 
 
-def check_bce_with_logits(bce_with_logits) -> None:
-    """Your ``bce_with_logits(logits, targets)`` against ``F.binary_cross_entropy_with_logits``:
-    the value (mean over every entry), stability for huge logits, and the gradient."""
-    check = Check("bce_with_logits")
+def _check_loss_value(check: Check, bce_with_logits: Callable) -> None:
+    """The mean loss on ordinary logits, naming a known mistake."""
     generator = torch.Generator().manual_seed(8)
     logits = torch.randn(8, 5, generator=generator) * 3
     targets = (torch.rand(8, 5, generator=generator) < 0.4).float()
@@ -84,9 +88,10 @@ def check_bce_with_logits(bce_with_logits) -> None:
                    "mean over every entry of -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))].")
     check.ok()
 
-    # -- huge logits: the textbook formula takes log(0) --------------------------------
-    huge = torch.tensor([[100.0, -100.0, 50.0, -50.0, 0.5], [30.0, -30.0, 200.0, -200.0, 5.0]])
-    huge_targets = torch.tensor([[1.0, 0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0, 0.0]])
+
+def _check_huge_logits(check: Check, bce_with_logits: Callable) -> None:
+    """Logits as large as +-200: the textbook formula takes log(0)."""
+    huge, huge_targets = HUGE
     what = "bce_with_logits on logits as large as +-200"
     found = _scalar(check, check.call(bce_with_logits, huge.clone(), huge_targets.clone(),
                                       description=what), what, 2, 5)
@@ -102,25 +107,40 @@ def check_bce_with_logits(bce_with_logits) -> None:
                "log(1 - sigmoid(z)) saturates for large z; use the stable form "
                "max(z, 0) - z * y + log(1 + exp(-|z|)) (torch.log1p helps).")
 
-    # -- the gradient: sigmoid(z) - y, divided by the number of entries ----------------
-    for z, y, label in ((logits, targets, "ordinary"), (huge, huge_targets, "huge")):
-        z = z.clone().requires_grad_(True)
-        loss = check.call(bce_with_logits, z, y.clone(), description=f"bce_with_logits on "
-                          f"{label} logits that require a gradient")
-        check.call(loss.backward, description="loss.backward()",
-                   hint="build the loss from torch operations only (no .item(), .numpy()).")
-        expected_grad = (torch.sigmoid(z.detach()) - y) / y.numel()
-        check.that(z.grad is not None and bool(torch.isfinite(z.grad).all()),
-                   f"The gradient of your loss with respect to {label} logits is "
-                   f"{'missing' if z.grad is None else 'not finite (nan or inf)'}.",
-                   "(sigmoid(z) - y) / number of entries.",
-                   "use the stable form max(z, 0) - z * y + log(1 + exp(-|z|)) and no "
-                   ".detach().")
-        check.that(bool(torch.allclose(z.grad, expected_grad, atol=1e-6, rtol=1e-4)),
-                   f"The gradient of your loss with respect to {label} logits differs from "
-                   f"(sigmoid(z) - y) / N by up to "
-                   f"{(z.grad - expected_grad).abs().max().item():.3g}.",
-                   "the same gradient as nn.BCEWithLogitsLoss.")
+
+def _check_loss_gradient(check: Check, bce_with_logits: Callable, z: torch.Tensor,
+                         y: torch.Tensor, label: str) -> None:
+    """The gradient: sigmoid(z) - y, divided by the number of entries."""
+    z = z.clone().requires_grad_(True)
+    loss = check.call(bce_with_logits, z, y.clone(), description=f"bce_with_logits on "
+                      f"{label} logits that require a gradient")
+    check.call(lambda: loss.backward(), description="loss.backward()",
+               hint="build the loss from torch operations only (no .item(), .numpy()).")
+    expected_grad = (torch.sigmoid(z.detach()) - y) / y.numel()
+    check.that(z.grad is not None and bool(torch.isfinite(z.grad).all()),
+               f"The gradient of your loss with respect to {label} logits is "
+               f"{'missing' if z.grad is None else 'not finite (nan or inf)'}.",
+               "(sigmoid(z) - y) / number of entries.",
+               "use the stable form max(z, 0) - z * y + log(1 + exp(-|z|)) and no "
+               ".detach().")
+    check.that(bool(torch.allclose(z.grad, expected_grad, atol=1e-6, rtol=1e-4)),
+               f"The gradient of your loss with respect to {label} logits differs from "
+               f"(sigmoid(z) - y) / N by up to "
+               f"{(z.grad - expected_grad).abs().max().item():.3g}.",
+               "the same gradient as nn.BCEWithLogitsLoss.")
+
+
+def check_bce_with_logits(bce_with_logits: Callable) -> None:
+    """Your ``bce_with_logits(logits, targets)`` against ``F.binary_cross_entropy_with_logits``:
+    the value (mean over every entry), stability for huge logits, and the gradient."""
+    check = Check("bce_with_logits")
+    _check_loss_value(check, bce_with_logits)
+    _check_huge_logits(check, bce_with_logits)
+    generator = torch.Generator().manual_seed(8)
+    logits = torch.randn(8, 5, generator=generator) * 3
+    targets = (torch.rand(8, 5, generator=generator) < 0.4).float()
+    for z, y, label in ((logits, targets, "ordinary"), (*HUGE, "huge")):
+        _check_loss_gradient(check, bce_with_logits, z, y, label)
     check.passed()
 
 
@@ -143,17 +163,124 @@ def _metric_cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
     ]
 
 
-def _as_array(check: Check, value, key: str) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu()
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+def _as_array(check: Check, value: Any, key: str) -> np.ndarray:
+    array = float_tensor(value)
+    if array is None:
         check.fail(f"metrics['{key}'] is a {type(value).__name__}, not numbers.",
                    "a tensor (per label) or a number.")
+    return array.numpy()
 
 
-def check_multilabel_metrics(multilabel_metrics) -> None:
+def _check_per_label(check: Check, description: str, found: dict, expected: dict,
+                     n: int, labels: int) -> None:
+    """Per-label precision, recall and F1: shapes, nan, then values."""
+    for key in ("precision", "recall", "f1"):
+        value = found[key]
+        if value.shape == (n,):
+            check.fail(f"metrics['{key}'] has shape {value.shape}: one value per canvas.",
+                       f"shape ({labels},): one value per label.",
+                       "count TP, FP and FN per label by summing over the canvases "
+                       "(dim=0).")
+        check.that(value.shape == (labels,),
+                   f"metrics['{key}'] has shape {value.shape}.", f"({labels},), one per label.")
+        if np.isnan(value).any():
+            check.fail(f"metrics['{key}'] holds nan for label(s) "
+                       f"{np.flatnonzero(np.isnan(value)).tolist()} on {description}.",
+                       f"{np.round(expected[key], 4).tolist()}: 0 where the denominator "
+                       "is 0.",
+                       "divide by the denominator clamped to at least 1 (TP + FP = 0 "
+                       "means TP = 0 too), e.g. tp / (tp + fp).clamp(min=1).")
+    if not np.allclose(found["precision"], expected["precision"], atol=TOLERANCE) \
+            and np.allclose(found["precision"], expected["recall"], atol=TOLERANCE):
+        check.fail("Your precision is the recall, and the other way round.",
+                   "precision = TP / (TP + FP): of the labels you predicted, how many "
+                   "are right; recall = TP / (TP + FN): of the true labels, how many "
+                   "you found.")
+    for key, formula in (("precision", "TP / (TP + FP)"), ("recall", "TP / (TP + FN)")):
+        check.that(np.allclose(found[key], expected[key], atol=TOLERANCE),
+                   f"On {description}, metrics['{key}'] is "
+                   f"{np.round(found[key], 4).tolist()}.",
+                   f"{np.round(expected[key], 4).tolist()}.",
+                   f"{key} = {formula} per label, 0 when the denominator is 0.")
+    if not np.allclose(found["f1"], expected["f1"], atol=TOLERANCE):
+        mean = (expected["precision"] + expected["recall"]) / 2
+        if np.allclose(found["f1"], mean, atol=TOLERANCE):
+            check.fail("Your F1 is the plain average of precision and recall.",
+                       "the harmonic mean: F1 = 2 * P * R / (P + R), 0 when P + R = 0.",
+                       "the harmonic mean punishes a label with good precision but "
+                       "poor recall (or the reverse).")
+        check.fail(f"On {description}, metrics['f1'] is {np.round(found['f1'], 4).tolist()}.",
+                   f"{np.round(expected['f1'], 4).tolist()}.",
+                   "F1 = 2 * P * R / (P + R) per label, 0 when P + R = 0.")
+    check.ok()
+
+
+def _single(check: Check, found: np.ndarray, key: str, words: str) -> float:
+    """A one-number metric as a float."""
+    check.that(found.size == 1, f"metrics['{key}'] has shape {found.shape}.",
+               f"a single number: {words}.")
+    value = float(found.reshape(-1)[0])
+    check.that(bool(np.isfinite(value)), f"metrics['{key}'] is {value}.",
+               f"a single number: {words}.",
+               "a denominator of 0 gives nan: clamp it to at least 1.")
+    return value
+
+
+def _check_macro_f1(check: Check, description: str, found: np.ndarray, expected: dict,
+                    t: np.ndarray, p: np.ndarray) -> None:
+    macro = _single(check, found, "macro_f1", "the mean of the per-label F1 scores")
+    if not np.isclose(macro, expected["macro_f1"], atol=TOLERANCE):
+        micro = f1_score(t, p, average="micro", zero_division=0)
+        mp, mr = expected["precision"].mean(), expected["recall"].mean()
+        f1_of_means = 2 * mp * mr / (mp + mr) if mp + mr > 0 else 0.0
+        if np.isclose(macro, micro, atol=TOLERANCE):
+            check.fail(f"Your macro F1 ({macro:.4f}) is the micro F1: TP, FP and FN "
+                       "pooled over all labels.",
+                       f"{expected['macro_f1']:.4f}, the mean of the per-label F1 scores.",
+                       "macro averaging gives every label the same weight, rare or not: "
+                       "f1.mean().")
+        if np.isclose(macro, f1_of_means, atol=TOLERANCE):
+            check.fail(f"Your macro F1 ({macro:.4f}) is the F1 of the mean precision and "
+                       "the mean recall.",
+                       f"{expected['macro_f1']:.4f}, the mean of the per-label F1 scores.",
+                       "average the F1 scores themselves: f1.mean().")
+        check.fail(f"On {description}, metrics['macro_f1'] is {macro:.4f}.",
+                   f"{expected['macro_f1']:.4f}, the mean of the per-label F1 scores.")
+    check.ok()
+
+
+def _check_exact_match(check: Check, description: str, found: np.ndarray, expected: dict,
+                       t: np.ndarray, p: np.ndarray, labels: int) -> None:
+    exact = _single(check, found, "exact_match",
+                    "the fraction of canvases whose labels are all right")
+    if not np.isclose(exact, expected["exact_match"], atol=TOLERANCE):
+        if np.isclose(exact, 1 - hamming_loss(t, p), atol=TOLERANCE):
+            check.fail(f"Your exact-match ratio ({exact:.4f}) is the fraction of single "
+                       "labels that are right (the Hamming accuracy).",
+                       f"{expected['exact_match']:.4f}: a canvas counts only when all "
+                       f"{labels} of its labels are right.",
+                       "(preds == targets).all(dim=1) per canvas, then the mean.")
+        check.fail(f"On {description}, metrics['exact_match'] is {exact:.4f}.",
+                   f"{expected['exact_match']:.4f}: the fraction of canvases whose labels "
+                   "are all right.",
+                   "(preds == targets).all(dim=1).float().mean().")
+    check.ok()
+
+
+def _metrics_dict(check: Check, multilabel_metrics: Callable, preds: torch.Tensor,
+                  targets: torch.Tensor, what: str) -> dict[str, np.ndarray]:
+    """Your dict of metrics, every key present, every value as an array."""
+    result = check.call(multilabel_metrics, preds.clone(), targets.clone(), description=what)
+    check.that(isinstance(result, dict), f"{what} returned a {type(result).__name__}.",
+               f"a dict with the keys {', '.join(METRIC_KEYS)}.")
+    missing = [key for key in METRIC_KEYS if key not in result]
+    check.that(not missing, f"The dict has no key {', '.join(repr(k) for k in missing)} "
+               f"(it has {', '.join(repr(k) for k in result) or 'none'}).",
+               f"the keys {', '.join(METRIC_KEYS)}.")
+    return {key: _as_array(check, result[key], key) for key in METRIC_KEYS}
+
+
+def check_multilabel_metrics(multilabel_metrics: Callable) -> None:
     """Your ``multilabel_metrics(preds, targets)`` against scikit-learn.
 
     ``preds`` and ``targets`` are 0/1 tensors ``(N, L)``. Expected: a dict with per-label
@@ -164,98 +291,14 @@ def check_multilabel_metrics(multilabel_metrics) -> None:
     for description, preds, targets in _metric_cases():
         n, labels = targets.shape
         what = f"multilabel_metrics on {description}"
-        result = check.call(multilabel_metrics, preds.clone(), targets.clone(), description=what)
-        check.that(isinstance(result, dict), f"{what} returned a {type(result).__name__}.",
-                   f"a dict with the keys {', '.join(METRIC_KEYS)}.")
-        missing = [key for key in METRIC_KEYS if key not in result]
-        check.that(not missing, f"The dict has no key {', '.join(repr(k) for k in missing)} "
-                   f"(it has {', '.join(repr(k) for k in result) or 'none'}).",
-                   f"the keys {', '.join(METRIC_KEYS)}.")
+        found = _metrics_dict(check, multilabel_metrics, preds, targets, what)
         t, p = targets.numpy().astype(int), preds.numpy().astype(int)
         precision, recall, f1, _ = precision_recall_fscore_support(t, p, average=None,
                                                                    zero_division=0)
         expected = {"precision": precision, "recall": recall, "f1": f1,
                     "macro_f1": f1_score(t, p, average="macro", zero_division=0),
                     "exact_match": accuracy_score(t, p)}
-        found = {key: _as_array(check, result[key], key) for key in METRIC_KEYS}
-
-        for key in ("precision", "recall", "f1"):
-            value = found[key]
-            if value.shape == (n,):
-                check.fail(f"metrics['{key}'] has shape {value.shape}: one value per canvas.",
-                           f"shape ({labels},): one value per label.",
-                           "count TP, FP and FN per label by summing over the canvases "
-                           "(dim=0).")
-            check.that(value.shape == (labels,),
-                       f"metrics['{key}'] has shape {value.shape}.", f"({labels},), one per label.")
-            if np.isnan(value).any():
-                check.fail(f"metrics['{key}'] holds nan for label(s) "
-                           f"{np.flatnonzero(np.isnan(value)).tolist()} on {description}.",
-                           f"{np.round(expected[key], 4).tolist()}: 0 where the denominator "
-                           "is 0.",
-                           "divide by the denominator clamped to at least 1 (TP + FP = 0 "
-                           "means TP = 0 too), e.g. tp / (tp + fp).clamp(min=1).")
-        if not np.allclose(found["precision"], expected["precision"], atol=TOLERANCE) \
-                and np.allclose(found["precision"], expected["recall"], atol=TOLERANCE):
-            check.fail("Your precision is the recall, and the other way round.",
-                       "precision = TP / (TP + FP): of the labels you predicted, how many "
-                       "are right; recall = TP / (TP + FN): of the true labels, how many "
-                       "you found.")
-        for key, formula in (("precision", "TP / (TP + FP)"), ("recall", "TP / (TP + FN)")):
-            check.that(np.allclose(found[key], expected[key], atol=TOLERANCE),
-                       f"On {description}, metrics['{key}'] is "
-                       f"{np.round(found[key], 4).tolist()}.",
-                       f"{np.round(expected[key], 4).tolist()}.",
-                       f"{key} = {formula} per label, 0 when the denominator is 0.")
-        if not np.allclose(found["f1"], expected["f1"], atol=TOLERANCE):
-            mean = (expected["precision"] + expected["recall"]) / 2
-            if np.allclose(found["f1"], mean, atol=TOLERANCE):
-                check.fail("Your F1 is the plain average of precision and recall.",
-                           "the harmonic mean: F1 = 2 * P * R / (P + R), 0 when P + R = 0.",
-                           "the harmonic mean punishes a label with good precision but "
-                           "poor recall (or the reverse).")
-            check.fail(f"On {description}, metrics['f1'] is {np.round(found['f1'], 4).tolist()}.",
-                       f"{np.round(expected['f1'], 4).tolist()}.",
-                       "F1 = 2 * P * R / (P + R) per label, 0 when P + R = 0.")
-        check.ok()
-
-        macro = float(found["macro_f1"].reshape(-1)[0]) if found["macro_f1"].size == 1 else None
-        check.that(macro is not None, f"metrics['macro_f1'] has shape {found['macro_f1'].shape}.",
-                   "a single number: the mean of the per-label F1 scores.")
-        if not np.isclose(macro, expected["macro_f1"], atol=TOLERANCE):
-            micro = f1_score(t, p, average="micro", zero_division=0)
-            mp, mr = expected["precision"].mean(), expected["recall"].mean()
-            f1_of_means = 2 * mp * mr / (mp + mr) if mp + mr > 0 else 0.0
-            if np.isclose(macro, micro, atol=TOLERANCE):
-                check.fail(f"Your macro F1 ({macro:.4f}) is the micro F1: TP, FP and FN "
-                           "pooled over all labels.",
-                           f"{expected['macro_f1']:.4f}, the mean of the per-label F1 scores.",
-                           "macro averaging gives every label the same weight, rare or not: "
-                           "f1.mean().")
-            if np.isclose(macro, f1_of_means, atol=TOLERANCE):
-                check.fail(f"Your macro F1 ({macro:.4f}) is the F1 of the mean precision and "
-                           "the mean recall.",
-                           f"{expected['macro_f1']:.4f}, the mean of the per-label F1 scores.",
-                           "average the F1 scores themselves: f1.mean().")
-            check.fail(f"On {description}, metrics['macro_f1'] is {macro:.4f}.",
-                       f"{expected['macro_f1']:.4f}, the mean of the per-label F1 scores.")
-        check.ok()
-
-        exact = float(found["exact_match"].reshape(-1)[0]) \
-            if found["exact_match"].size == 1 else None
-        check.that(exact is not None,
-                   f"metrics['exact_match'] has shape {found['exact_match'].shape}.",
-                   "a single number: the fraction of canvases whose labels are all right.")
-        if not np.isclose(exact, expected["exact_match"], atol=TOLERANCE):
-            if np.isclose(exact, 1 - hamming_loss(t, p), atol=TOLERANCE):
-                check.fail(f"Your exact-match ratio ({exact:.4f}) is the fraction of single "
-                           "labels that are right (the Hamming accuracy).",
-                           f"{expected['exact_match']:.4f}: a canvas counts only when all "
-                           f"{labels} of its labels are right.",
-                           "(preds == targets).all(dim=1) per canvas, then the mean.")
-            check.fail(f"On {description}, metrics['exact_match'] is {exact:.4f}.",
-                       f"{expected['exact_match']:.4f}: the fraction of canvases whose labels "
-                       "are all right.",
-                       "(preds == targets).all(dim=1).float().mean().")
-        check.ok()
+        _check_per_label(check, description, found, expected, n, labels)
+        _check_macro_f1(check, description, found["macro_f1"], expected, t, p)
+        _check_exact_match(check, description, found["exact_match"], expected, t, p, labels)
     check.passed()

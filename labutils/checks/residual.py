@@ -14,8 +14,9 @@ import copy
 import torch
 from torch import nn
 
-from ..models import count_parameters
-from .core import Check, own_random_state, shape_of
+from labutils import count_parameters
+
+from .core import Check, described, leaf_layers, own_random_state, recording, shape_of
 
 # (hidden_dim, kernel_size, input height/width) of the blocks the check builds
 BLOCK_SIZES = [(8, 3, 16), (16, 5, 12), (4, 7, 9), (12, 3, 7)]
@@ -25,41 +26,23 @@ ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.ELU, nn.Mish, nn.Tanh
                nn.PReLU, nn.ReLU6, nn.Hardswish, nn.SELU, nn.CELU, nn.Sigmoid)
 
 
-def _layers(model: nn.Module) -> list[nn.Module]:
-    """Every layer (module without children) of ``model``, in the order they were created."""
-    return [m for m in model.modules() if not list(m.children())]
-
-
 def _last_layer_with_weights(check: Check, block: nn.Module, x: torch.Tensor,
                              what: str) -> nn.Module:
     """The layer with parameters that runs last in ``block(x)``: the end of the branch."""
-    order: list[nn.Module] = []
-    hooks = [layer.register_forward_hook(lambda module, inputs, output: order.append(module))
-             for layer in _layers(block) if any(True for _ in layer.parameters())]
-    try:
-        with torch.no_grad():
-            check.call(block, x, description=f"{what} applied to a batch of shape "
-                       f"{tuple(x.shape)}")
-    finally:
-        for hook in hooks:
-            hook.remove()
-    check.that(bool(order), f"{what} applied no layer with weights to its input.",
+    weighted = [layer for layer in leaf_layers(block) if any(True for _ in layer.parameters())]
+    with recording(weighted) as calls, torch.no_grad():
+        check.call(block, x, description=f"{what} applied to a batch of shape "
+                   f"{tuple(x.shape)}")
+    check.that(bool(calls), f"{what} applied no layer with weights to its input.",
                "the branch f(x) to hold at least a convolution and a batch norm.",
                "create the layers in __init__ (self.conv = nn.Conv2d(...)) and use them "
                "in forward.")
-    return order[-1]
+    return calls[-1].layer
 
 
-def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size: int,
-                 size: int) -> None:
-    what = f"ResidualBlock(hidden_dim={hidden_dim}, kernel_size={kernel_size})"
-    block = check.call(ResidualBlock, hidden_dim=hidden_dim, kernel_size=kernel_size,
-                       description=what)
-    check.that(isinstance(block, nn.Module), f"{what} made a {type(block).__name__}.",
-               "an nn.Module.", "class ResidualBlock(nn.Module), and call super().__init__().")
-    layers = _layers(block)
-
-    # -- the layers of the branch ----------------------------------------------------
+def _check_branch_layers(check: Check, what: str, layers: list[nn.Module], hidden_dim: int,
+                         kernel_size: int) -> list[nn.Conv2d]:
+    """The branch holds the layers the exercise names; returns its convolutions."""
     convs = [layer for layer in layers if isinstance(layer, nn.Conv2d)]
     check.that(bool(convs), f"{what} holds no nn.Conv2d.",
                "a convolution in the branch f(x).",
@@ -84,22 +67,22 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
                f"{what} holds no activation layer.",
                "an activation such as nn.ReLU() after the convolution.",
                "make it a layer in __init__ (self.act = nn.ReLU()) so that it shows up.")
+    return convs
 
-    # -- shape -----------------------------------------------------------------------
-    x = torch.randn(2, hidden_dim, size, size)
+
+def _check_shape_kept(check: Check, what: str, block: nn.Module, convs: list[nn.Conv2d],
+                      x: torch.Tensor) -> None:
+    """The block keeps the shape and leaves its input alone; a convolution that changes
+    height or width is named before any crash it causes."""
     block.train()
-    seen: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
-    hooks = [conv.register_forward_hook(lambda module, inputs, output: seen.append(
-        (tuple(inputs[0].shape), tuple(output.shape)))) for conv in convs]
     x_in = x.clone()
-    try:
-        out = block(x_in)
-    except Exception:  # reported below, after looking at what the convolutions did
-        out = None
-    finally:
-        for hook in hooks:
-            hook.remove()
-    for before, after in seen:
+    with recording(convs) as calls:
+        try:
+            out = block(x_in)
+        except Exception:  # reported below, after looking at what the convolutions did
+            out = None
+    for call in calls:
+        before, after = call.input_shape, call.output_shape
         check.that(before[2:] == after[2:],
                    f"In {what}, the convolution turns a batch of shape {before} into {after}, "
                    "so f(x) and x have different shapes and f(x) + x is impossible.",
@@ -113,26 +96,49 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
                "forward to leave x as it is and return a new tensor.",
                "write `return self.branch(x) + x` instead of adding into x.")
     check.that(isinstance(out, torch.Tensor) and out.shape == x.shape,
-               f"{what} returned shape {shape_of(out)} for an input of shape {tuple(x.shape)}.",
+               f"{what} returned {described(out)} for an input of shape {tuple(x.shape)}.",
                "the same shape as the input, so that f(x) + x is possible.",
                "return the sum branch + x, with a branch that keeps the shape.")
 
-    # -- the branch does something ---------------------------------------------------
+
+BRANCH_ORDER = [(nn.Conv2d, "Conv2d"), (ACTIVATIONS, "activation"),
+                ((nn.Dropout, nn.Dropout2d), "dropout"), (nn.BatchNorm2d, "BatchNorm2d")]
+
+
+def _check_branch_order(check: Check, what: str, calls: list) -> None:
+    """The branch runs conv, activation, dropout, batch norm, in that order."""
+    ran = []
+    for call in calls:
+        for kinds, name in BRANCH_ORDER:
+            if isinstance(call.layer, kinds) and name not in ran:
+                ran.append(name)
+    expected = [name for _, name in BRANCH_ORDER]
+    check.that(ran == expected,
+               f"{what} runs its branch in this order: {' -> '.join(ran)}.",
+               f"{' -> '.join(expected)}, as the exercise asks.",
+               "apply the layers in that order in forward: "
+               "self.norm(self.drop(self.act(self.conv(x)))) + x.")
+
+
+def _check_branch_matters(check: Check, what: str, block: nn.Module, x: torch.Tensor) -> None:
     block.eval()
-    with torch.no_grad():
+    with torch.no_grad(), recording(leaf_layers(block)) as calls:
         out = check.call(block, x.clone(), description=f"{what} in eval mode")
     check.that(not torch.allclose(out, x, atol=1e-6),
                f"{what} returned its input unchanged, so the branch f(x) adds nothing.",
                "y = f(x) + x, where f(x) is conv -> activation -> dropout -> batch norm.",
                "forward should compute the branch and return branch + x.")
+    _check_branch_order(check, what, calls)
 
-    # -- the skip: with the branch's last layer zeroed, f(x) = 0 and y = x --------------
+
+def _switched_off(check: Check, what: str, block: nn.Module, x: torch.Tensor) -> nn.Module:
+    """A copy of the block whose branch gives zeros: the weights and bias of its last layer
+    are zero. Then y = f(x) + x must be x itself."""
     switched_off = copy.deepcopy(block).eval()
     last = _last_layer_with_weights(check, switched_off, x.clone(), what)
     with torch.no_grad():
         for parameter in last.parameters():
             parameter.zero_()
-    with torch.no_grad():
         out = switched_off(x.clone())
     off = f"With the weight and bias of its last layer ({type(last).__name__}) set to zero"
     if torch.allclose(out, torch.zeros_like(out), atol=1e-6):
@@ -152,45 +158,66 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
                f"{worst:.3g}).",
                "y = f(x) + x: with f(x) = 0 the block must return x itself.",
                "add the unchanged input x to the branch's output, as the very last step.")
+    return switched_off
 
-    # -- gradients reach the input, through the skip too ---------------------------------
-    modes = [(block.train(), "in training mode"),
-             (switched_off, "with the branch switched off (last layer zeroed)")]
-    for model, label in modes:
-        x_grad = x.clone().requires_grad_(True)
-        out = check.call(model, x_grad, description=f"{what} applied to a batch")
-        if not out.requires_grad:
-            check.fail(f"{what} ({label}) returned a tensor that is cut off from the input: "
-                       "no gradient can flow back.",
-                       "an output that autograd connects to the input.",
-                       "avoid torch.no_grad(), .detach(), .data and torch.tensor(x) in forward.")
-        check.call(out.sum().backward, description=f"Backpropagating through {what} "
-                   f"({label})", hint="in-place changes (x += ..., relu_(...)) can break "
-                   "backpropagation; write new tensors instead.")
-        check.that(x_grad.grad is not None,
-                   f"{what} ({label}): no gradient reached the input.",
-                   "gradients to flow back to x, through the branch and through the skip.",
-                   "avoid .detach(), .data and torch.tensor(x) in forward.")
-        if label.startswith("with"):
-            ones = torch.ones_like(x_grad.grad)
-            check.that(torch.allclose(x_grad.grad, ones, atol=1e-5),
-                       f"{what} ({label}): the gradient of sum(y) with respect to x is not 1 "
-                       "everywhere (largest difference "
-                       f"{(x_grad.grad - ones).abs().max().item():.3g}), so the skip does not "
-                       "carry gradients back.",
-                       "dy/dx = 1 through the skip: y = f(x) + x.",
-                       "add x itself, not x.detach() or a copy of its values.")
-        else:
-            check.that(bool(x_grad.grad.abs().sum() > 0),
-                       f"{what} ({label}): the gradient reaching the input is zero everywhere.",
-                       "a non-zero gradient with respect to x.")
-            frozen = [type(layer).__name__ for layer in layers
-                      if any(p.grad is None for p in layer.parameters())]
-            check.that(not frozen,
-                       f"{what} ({label}): the weights of {', '.join(frozen)} got no gradient, "
-                       "so the branch cannot learn.",
-                       "every layer of the branch to receive gradients.",
-                       "compute the branch normally: no torch.no_grad() and no .detach().")
+
+def _check_gradients(check: Check, what: str, model: nn.Module, x: torch.Tensor, label: str,
+                     layers: list[nn.Module], through_skip_only: bool) -> None:
+    """Gradients reach the input; through the skip alone the gradient of sum(y) is 1."""
+    x_grad = x.clone().requires_grad_(True)
+    out = check.call(model, x_grad, description=f"{what} applied to a batch")
+    if not out.requires_grad:
+        check.fail(f"{what} ({label}) returned a tensor that is cut off from the input: "
+                   "no gradient can flow back.",
+                   "an output that autograd connects to the input.",
+                   "avoid torch.no_grad(), .detach(), .data and torch.tensor(x) in forward.")
+    check.call(out.sum().backward, description=f"Backpropagating through {what} "
+               f"({label})", hint="in-place changes (x += ..., relu_(...)) can break "
+               "backpropagation; write new tensors instead.")
+    check.that(x_grad.grad is not None,
+               f"{what} ({label}): no gradient reached the input.",
+               "gradients to flow back to x, through the branch and through the skip.",
+               "avoid .detach(), .data and torch.tensor(x) in forward.")
+    if through_skip_only:
+        ones = torch.ones_like(x_grad.grad)
+        check.that(torch.allclose(x_grad.grad, ones, atol=1e-5),
+                   f"{what} ({label}): the gradient of sum(y) with respect to x is not 1 "
+                   "everywhere (largest difference "
+                   f"{(x_grad.grad - ones).abs().max().item():.3g}), so the skip does not "
+                   "carry gradients back.",
+                   "dy/dx = 1 through the skip: y = f(x) + x.",
+                   "add x itself, not x.detach() or a copy of its values.")
+        return
+    check.that(bool(x_grad.grad.abs().sum() > 0),
+               f"{what} ({label}): the gradient reaching the input is zero everywhere.",
+               "a non-zero gradient with respect to x.")
+    frozen = [type(layer).__name__ for layer in layers
+              if any(p.grad is None for p in layer.parameters())]
+    check.that(not frozen,
+               f"{what} ({label}): the weights of {', '.join(frozen)} got no gradient, "
+               "so the branch cannot learn.",
+               "every layer of the branch to receive gradients.",
+               "compute the branch normally: no torch.no_grad() and no .detach().")
+
+
+def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size: int,
+                 size: int) -> None:
+    what = f"ResidualBlock(hidden_dim={hidden_dim}, kernel_size={kernel_size})"
+    block = check.call(ResidualBlock, hidden_dim=hidden_dim, kernel_size=kernel_size,
+                       description=what)
+    check.that(isinstance(block, nn.Module), f"{what} made a {type(block).__name__}.",
+               "an nn.Module.", "class ResidualBlock(nn.Module), and call super().__init__().")
+    layers = leaf_layers(block)
+    convs = _check_branch_layers(check, what, layers, hidden_dim, kernel_size)
+    x = torch.randn(2, hidden_dim, size, size)
+    _check_shape_kept(check, what, block, convs, x)
+    _check_branch_matters(check, what, block, x)
+    switched_off = _switched_off(check, what, block, x)
+    _check_gradients(check, what, block.train(), x, "in training mode", layers,
+                     through_skip_only=False)
+    _check_gradients(check, what, switched_off, x,
+                     "with the branch switched off (last layer zeroed)", layers,
+                     through_skip_only=True)
 
 
 @own_random_state()
@@ -206,13 +233,14 @@ def check_residual_block(ResidualBlock: type) -> None:
 
 @own_random_state()
 def check_cnn_backbone(CNNBackBone: type, ResidualBlock: type) -> None:
-    """``CNNBackBone()``: >= 3 convolutions, residual blocks, pooling; returns feature maps."""
+    """``CNNBackBone()``: >= 3 convolutions, residual blocks, pooling; returns feature maps.
+    ``CNNBackBone(in_channels=3)`` must take 3-channel images."""
     check = Check("CNNBackBone")
     check.is_class(CNNBackBone, "CNNBackBone")
     backbone = check.call(CNNBackBone, description="CNNBackBone()")
     check.that(isinstance(backbone, nn.Module), f"CNNBackBone() made a "
                f"{type(backbone).__name__}.", "an nn.Module.")
-    layers = _layers(backbone)
+    layers = leaf_layers(backbone)
     n_convs = sum(isinstance(layer, nn.Conv2d) for layer in layers)
     check.that(n_convs >= 3, f"CNNBackBone() holds {n_convs} convolutions (counting those "
                "inside residual blocks).", "at least 3.",
@@ -225,55 +253,66 @@ def check_cnn_backbone(CNNBackBone: type, ResidualBlock: type) -> None:
     check.that(bool(pools), "CNNBackBone() holds no pooling layer.",
                "nn.MaxPool2d (or nn.AvgPool2d / nn.AdaptiveAvgPool2d) to shrink the maps.",
                "pooling between the blocks makes later layers cheaper and see more.")
-    backbone.eval()
-    x = torch.randn(4, 1, 28, 28)
-    out = check.call(backbone, x, description="CNNBackBone() applied to a batch of shape "
-                     "(4, 1, 28, 28)")
-    check.that(isinstance(out, torch.Tensor) and out.dim() == 4 and out.shape[0] == 4,
-               f"CNNBackBone() turned a batch of shape (4, 1, 28, 28) into {shape_of(out)}.",
-               "feature maps of shape (4, C, H, W).",
-               "the backbone stops at feature maps; flattening belongs to the classifier.")
+    out = _backbone_features(check, backbone, "CNNBackBone()", in_channels=1)
     check.that(out.shape[2] * out.shape[3] < 28 * 28,
                f"CNNBackBone() keeps the full 28x28 resolution: {tuple(out.shape)}.",
                "smaller maps: the pooling layers must be used in forward.")
+    coloured = check.call(CNNBackBone, in_channels=3, description="CNNBackBone(in_channels=3)")
+    _backbone_features(check, coloured, "CNNBackBone(in_channels=3)", in_channels=3,
+                       hint="pass in_channels on to the first convolution: "
+                       "nn.Conv2d(in_channels, ...).")
     check.passed(f"{n_convs} convolutions, {n_blocks} residual blocks, {len(pools)} pooling "
                  f"layers; features of shape {tuple(out.shape)} for a batch of 4.")
 
 
-@own_random_state()
-def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
-    """``CNNClassifier()``: a backbone plus a head, logits ``(N, 10)`` for any ``N``,
-    fewer than 100,000 parameters."""
-    check = Check("CNNClassifier")
-    check.is_class(CNNClassifier, "CNNClassifier")
-    model = check.call(CNNClassifier, description="CNNClassifier()")
-    check.that(isinstance(model, nn.Module), f"CNNClassifier() made a "
-               f"{type(model).__name__}.", "an nn.Module.")
-    check.that(any(isinstance(m, CNNBackBone) for m in model.modules()),
-               "CNNClassifier() holds no CNNBackBone.",
-               "the backbone you wrote above, followed by a small head.",
-               "self.backbone = CNNBackBone() in __init__.")
-    n_parameters = count_parameters(model)
-    check.that(n_parameters < MAX_PARAMETERS,
-               f"CNNClassifier() has {n_parameters:,} trainable parameters.",
-               f"fewer than {MAX_PARAMETERS:,}.",
-               "global average pooling (nn.AdaptiveAvgPool2d(1)) before the linear layer "
-               "keeps the head tiny; big linear layers on flattened maps cost the most.")
-    model.eval()
+def _backbone_features(check: Check, backbone: nn.Module, what: str, in_channels: int,
+                       hint: str | None = None) -> torch.Tensor:
+    """Feature maps (4, C, H, W) for a batch of four 28x28 images."""
+    backbone.eval()
+    x = torch.randn(4, in_channels, 28, 28)
     with torch.no_grad():
-        batch = torch.randn(5, 1, 28, 28)
+        out = check.call(backbone, x, description=f"{what} applied to a batch of shape "
+                         f"{tuple(x.shape)}", hint=hint)
+    check.that(isinstance(out, torch.Tensor) and out.dim() == 4 and out.shape[0] == 4,
+               f"{what} turned a batch of shape {tuple(x.shape)} into {shape_of(out)}.",
+               "feature maps of shape (4, C, H, W).",
+               "the backbone stops at feature maps; flattening belongs to the classifier.")
+    return out
+
+
+def _check_logits(check: Check, model: nn.Module, what: str, num_classes: int,
+                  batch: torch.Tensor) -> torch.Tensor:
+    """Logits (N, num_classes) for batches of 1, 5 and 64; returns those of ``batch`` (5)."""
+    model.eval()
+    together = None
+    with torch.no_grad():
         for n in (1, 5, 64):
             x = batch if n == 5 else torch.randn(n, 1, 28, 28)
-            out = check.call(model, x, description=f"CNNClassifier() applied to a batch of "
+            out = check.call(model, x, description=f"{what} applied to a batch of "
                              f"shape {tuple(x.shape)}",
                              hint="flatten with x.flatten(1) or nn.Flatten(), which keep "
                              "the batch dimension whatever its size.")
-            check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (n, 10),
-                       f"CNNClassifier() turned a batch of shape {tuple(x.shape)} into "
-                       f"{shape_of(out)}.", f"logits of shape ({n}, 10).",
+            if isinstance(out, torch.Tensor) and out.dim() == 2 and out.shape[0] == n \
+                    and num_classes != 10 and out.shape[1] == 10:
+                check.fail(f"{what} returned shape {tuple(out.shape)}: 10 scores per image, "
+                           f"although num_classes={num_classes}.",
+                           f"logits of shape ({n}, {num_classes}).",
+                           "use the num_classes argument for the last layer's outputs: "
+                           "nn.Linear(..., num_classes).")
+            check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (n, num_classes),
+                       f"{what} turned a batch of shape {tuple(x.shape)} into "
+                       f"{shape_of(out)}.", f"logits of shape ({n}, {num_classes}).",
                        "flatten with x.flatten(1) or nn.Flatten(); never write the batch "
                        "size into view(...) or reshape(...).")
-        together = model(batch)
+            if n == 5:
+                together = out
+    return together
+
+
+def _check_independent_rows(check: Check, model: nn.Module, batch: torch.Tensor,
+                            together: torch.Tensor) -> None:
+    """Each image's scores depend on that image only, and are not probabilities."""
+    with torch.no_grad():
         alone = torch.cat([model(batch[i:i + 1]) for i in range(len(batch))])
     worst = (together - alone).abs().max().item()
     check.that(worst < 1e-4,
@@ -289,10 +328,37 @@ def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
                "CNNClassifier() returns probabilities (each row is positive and sums to 1).",
                "raw scores (logits): nn.CrossEntropyLoss applies the softmax itself.",
                "remove the softmax at the end of forward.")
+
+
+@own_random_state()
+def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
+    """``CNNClassifier()``: a backbone plus a head, logits ``(N, 10)`` for any ``N``,
+    fewer than 100,000 parameters; ``CNNClassifier(num_classes=7)`` gives 7 scores."""
+    check = Check("CNNClassifier")
+    check.is_class(CNNClassifier, "CNNClassifier")
+    model = check.call(CNNClassifier, description="CNNClassifier()")
+    check.that(isinstance(model, nn.Module), f"CNNClassifier() made a "
+               f"{type(model).__name__}.", "an nn.Module.")
+    check.that(any(isinstance(m, CNNBackBone) for m in model.modules()),
+               "CNNClassifier() holds no CNNBackBone.",
+               "the backbone you wrote above, followed by a small head.",
+               "self.backbone = CNNBackBone() in __init__.")
+    n_parameters = count_parameters(model)
+    check.that(n_parameters < MAX_PARAMETERS,
+               f"CNNClassifier() has {n_parameters:,} trainable parameters.",
+               f"fewer than {MAX_PARAMETERS:,}.",
+               "global average pooling (nn.AdaptiveAvgPool2d(1)) before the linear layer "
+               "keeps the head tiny; big linear layers on flattened maps cost the most.")
+    batch = torch.randn(5, 1, 28, 28)
+    together = _check_logits(check, model, "CNNClassifier()", 10, batch)
+    _check_independent_rows(check, model, batch, together)
     model.train()
     out = check.call(model, torch.randn(2, 1, 28, 28), description="CNNClassifier() in "
                      "training mode applied to a batch of shape (2, 1, 28, 28)")
-    check.that(tuple(out.shape) == (2, 10), f"In training mode, CNNClassifier() returned "
-               f"{shape_of(out)} for a batch of 2.", "logits of shape (2, 10).")
+    check.that(isinstance(out, torch.Tensor) and tuple(out.shape) == (2, 10),
+               f"In training mode, CNNClassifier() returned {shape_of(out)} for a batch of 2.",
+               "logits of shape (2, 10).")
+    seven = check.call(CNNClassifier, num_classes=7, description="CNNClassifier(num_classes=7)")
+    _check_logits(check, seven, "CNNClassifier(num_classes=7)", 7, batch)
     check.passed(f"{n_parameters:,} parameters (< {MAX_PARAMETERS:,}); logits (N, 10) for "
-                 "batches of 1, 5 and 64.")
+                 "batches of 1, 5 and 64, and (N, 7) with num_classes=7.")

@@ -13,7 +13,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ..pretrained import efficientnet_lite0
+from labutils import efficientnet_lite0
+
 from .core import Check, own_random_state
 
 HEAD_HINT = ("read the old head with getattr(model, head_name) and put the new one in its "
@@ -60,12 +61,38 @@ def _check_one_feature_extractor(check: Check, make_feature_extractor: Callable,
     call = f"make_feature_extractor({label}, {head_name!r}, num_classes={num_classes})"
     result = check.call(make_feature_extractor, model, head_name, num_classes,
                         description=call)
-
     check.that(result is not None, f"{call} returned None.",
                "the model with its new head.", "end your function with `return model`.")
     check.that(isinstance(result, nn.Module),
                f"{call} returned a {type(result).__name__}, not a network.",
                "the model (an nn.Module) with its new head.")
+    _check_new_head(check, call, result, head_name, old_head, old_head_text, num_classes)
+    _check_frozen(check, call, result, head_name)
+    changed = [name for name, p in result.named_parameters()
+               if name in before and not torch.equal(p.detach(), before[name])]
+    missing = [name for name in before if name not in dict(result.named_parameters())]
+    check.that(not changed and not missing,
+               f"After {call}, the pretrained weights are not the ones passed in: "
+               f"{_examples(changed or missing)} changed.",
+               "the same weights as before, with only the head replaced.",
+               "change the model you are given in place (or return it); don't build a "
+               "new network or re-initialise its layers.")
+
+
+def _frozen_with_new_head(build: Callable[[], nn.Module], head_name: str,
+                          num_classes: int) -> nn.Module:
+    """A network as it is after the feature-extraction exercise."""
+    model = build()
+    for parameter in model.parameters():
+        parameter.requires_grad = False
+    old_head = getattr(model, head_name)
+    setattr(model, head_name, nn.Linear(old_head.in_features, num_classes))
+    return model
+
+
+def _check_new_head(check: Check, call: str, result: nn.Module, head_name: str,
+                    old_head: nn.Module, old_head_text: str, num_classes: int) -> None:
+    """A new head in place of the old one, giving num_classes scores."""
     head = getattr(result, head_name, None)
     check.that(head is not None,
                f"After {call}, the model has no attribute {head_name!r} any more.",
@@ -75,7 +102,6 @@ def _check_one_feature_extractor(check: Check, make_feature_extractor: Callable,
                f"({old_head_text}).",
                f"a new layer with {num_classes} outputs in place of model.{head_name}.",
                HEAD_HINT)
-
     result.eval()
     with torch.no_grad():
         outputs = check.call(result, torch.randn(2, 3, 32, 32),
@@ -91,6 +117,9 @@ def _check_one_feature_extractor(check: Check, make_feature_extractor: Callable,
                "build the head as nn.Linear(old_head.in_features, num_classes), using "
                "the num_classes argument rather than a fixed number.")
 
+
+def _check_frozen(check: Check, call: str, result: nn.Module, head_name: str) -> None:
+    """Every pretrained parameter frozen, every parameter of the new head trainable."""
     trainable = [name for name, p in result.named_parameters() if p.requires_grad]
     head_names = _head_parameter_names(result, head_name)
     backbone = [name for name, _ in result.named_parameters() if name not in head_names]
@@ -120,26 +149,47 @@ def _check_one_feature_extractor(check: Check, make_feature_extractor: Callable,
                f"After {call}, part of the new head is frozen: {_examples(frozen_head)}.",
                "every parameter of the new head to require gradients.")
 
-    changed = [name for name, p in result.named_parameters()
-               if name in before and not torch.equal(p.detach(), before[name])]
-    missing = [name for name in before if name not in dict(result.named_parameters())]
-    check.that(not changed and not missing,
-               f"After {call}, the pretrained weights are not the ones passed in: "
-               f"{_examples(changed or missing)} changed.",
-               "the same weights as before, with only the head replaced.",
-               "change the model you are given in place (or return it); don't build a "
-               "new network or re-initialise its layers.")
+
+def _learning_rates(check: Check, call: str, optimizer: torch.optim.Optimizer,
+                    model: nn.Module) -> dict[int, float]:
+    """The learning rate of each parameter (by id); every parameter in exactly one group."""
+    rate: dict[int, float] = {}
+    for group in optimizer.param_groups:
+        for parameter in group["params"]:
+            rate[id(parameter)] = group["lr"]
+    named = list(model.named_parameters())
+    absent = [name for name, p in named if id(p) not in rate]
+    check.that(not absent,
+               f"The optimizer returned by {call} leaves {len(absent)} of the model's "
+               f"{len(named)} parameter tensors out of every group: {_examples(absent)}.",
+               "every parameter in one of the two groups, or it is never updated.",
+               "make one group of the head's parameters and one of all the others.")
+    return rate
 
 
-def _frozen_with_new_head(build: Callable[[], nn.Module], head_name: str,
-                          num_classes: int) -> nn.Module:
-    """A network as it is after the feature-extraction exercise."""
-    model = build()
-    for parameter in model.parameters():
-        parameter.requires_grad = False
-    old_head = getattr(model, head_name)
-    setattr(model, head_name, nn.Linear(old_head.in_features, num_classes))
-    return model
+def _check_rates(check: Check, call: str, model: nn.Module, head_name: str,
+                 rate: dict[int, float], backbone_lr: float, head_lr: float) -> None:
+    named = list(model.named_parameters())
+    head_names = _head_parameter_names(model, head_name)
+    wrong_head = [f"{name} (lr={rate[id(p)]:g})" for name, p in named
+                  if name in head_names and rate[id(p)] != head_lr]
+    check.that(not wrong_head,
+               f"{call} gives the head a wrong learning rate: {_examples(wrong_head)}.",
+               f"lr={head_lr:g} (head_lr) for the parameters of model.{head_name}.",
+               "give each group its own learning rate: {'params': ..., 'lr': head_lr}.")
+    backbone_rates = {rate[id(p)] for name, p in named if name not in head_names}
+    check.that(backbone_rates != {head_lr},
+               f"{call} trains the whole network with one learning rate, lr={head_lr:g}.",
+               f"the pretrained layers at the smaller backbone_lr={backbone_lr:g}, so "
+               "that they change only a little.",
+               "use two parameter groups with different learning rates.")
+    wrong_backbone = [f"{name} (lr={rate[id(p)]:g})" for name, p in named
+                      if name not in head_names and rate[id(p)] != backbone_lr]
+    check.that(not wrong_backbone,
+               f"{call} gives pretrained parameters a wrong learning rate: "
+               f"{_examples(wrong_backbone)}.",
+               f"lr={backbone_lr:g} (backbone_lr) for everything outside "
+               f"model.{head_name}.")
 
 
 @own_random_state()
@@ -158,52 +208,19 @@ def check_fine_tuning_optimizer(fine_tuning_optimizer: Callable) -> None:
             fine_tuning_optimizer, model, head_name, backbone_lr, head_lr, description=call,
             hint="each parameter may appear in one parameter group only: leave the head's "
                  "parameters out of the backbone's group.")
-
         check.that(optimizer is not None, f"{call} returned None.",
                    "an optimizer, e.g. torch.optim.AdamW([...two groups...]).",
                    "end your function with `return optimizer`.")
         check.that(isinstance(optimizer, torch.optim.Optimizer),
                    f"{call} returned a {type(optimizer).__name__}, not an optimizer.",
                    "a torch.optim optimizer such as torch.optim.AdamW.")
-
         frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
         check.that(not frozen,
                    f"After {call}, {len(frozen)} parameter tensors still have "
                    f"requires_grad=False: {_examples(frozen)}.",
                    "every parameter to require gradients: fine-tuning trains them all.",
                    "set p.requires_grad = True for every p in model.parameters().")
-
-        rate = {}
-        for group in optimizer.param_groups:
-            for parameter in group["params"]:
-                rate[id(parameter)] = group["lr"]
-        named = list(model.named_parameters())
-        absent = [name for name, p in named if id(p) not in rate]
-        check.that(not absent,
-                   f"The optimizer returned by {call} leaves {len(absent)} of the model's "
-                   f"{len(named)} parameter tensors out of every group: {_examples(absent)}.",
-                   "every parameter in one of the two groups, or it is never updated.",
-                   "make one group of the head's parameters and one of all the others.")
-
-        head_names = _head_parameter_names(model, head_name)
-        wrong_head = [f"{name} (lr={rate[id(p)]:g})" for name, p in named
-                      if name in head_names and rate[id(p)] != head_lr]
-        check.that(not wrong_head,
-                   f"{call} gives the head a wrong learning rate: {_examples(wrong_head)}.",
-                   f"lr={head_lr:g} (head_lr) for the parameters of model.{head_name}.",
-                   "give each group its own learning rate: {'params': ..., 'lr': head_lr}.")
-        backbone_rates = {rate[id(p)] for name, p in named if name not in head_names}
-        check.that(backbone_rates != {head_lr},
-                   f"{call} trains the whole network with one learning rate, lr={head_lr:g}.",
-                   f"the pretrained layers at the smaller backbone_lr={backbone_lr:g}, so "
-                   "that they change only a little.",
-                   "use two parameter groups with different learning rates.")
-        wrong_backbone = [f"{name} (lr={rate[id(p)]:g})" for name, p in named
-                          if name not in head_names and rate[id(p)] != backbone_lr]
-        check.that(not wrong_backbone,
-                   f"{call} gives pretrained parameters a wrong learning rate: "
-                   f"{_examples(wrong_backbone)}.",
-                   f"lr={backbone_lr:g} (backbone_lr) for everything outside "
-                   f"model.{head_name}.")
+        rate = _learning_rates(check, call, optimizer, model)
+        _check_rates(check, call, model, head_name, rate, backbone_lr, head_lr)
     check.passed("everything is trainable, with a small learning rate for the pretrained "
                  "layers and a larger one for the head.")
