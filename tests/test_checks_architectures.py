@@ -225,12 +225,12 @@ class NeverProjectBasicBlock(models.BasicBlock):
 
 class NoSkipBasicBlock(models.BasicBlock):
     def forward(self, x):
-        return self.relu(self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))))
+        return F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
 
 
 class ReluBeforeAddBasicBlock(models.BasicBlock):
     def forward(self, x):
-        out = self.relu(self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))))
+        out = F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
         return out + self.shortcut(x)
 
 
@@ -308,6 +308,12 @@ def test_bottleneck_wrong_answers_are_named(wrong, message):
 # --------------------------------------------------------------------------- networks
 
 
+def imagenet_stem(in_channels: int, width: int) -> nn.Sequential:
+    """The ImageNet stem of lab 04's ResNet, for the wrong ResNets below."""
+    return nn.Sequential(nn.Conv2d(in_channels, width, 7, stride=2, padding=3, bias=False),
+                         nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(3, stride=2, padding=1))
+
+
 class GoodResNet(models.ResNet):
     def __init__(self, block, stage_sizes, widths=(64, 128, 256, 512), num_classes=1000,
                  in_channels=3, stem=None):
@@ -320,7 +326,7 @@ class StrideInEveryStage(nn.Module):
     def __init__(self, block, stage_sizes, widths=(64, 128, 256, 512), num_classes=1000,
                  in_channels=3, stem=None):
         super().__init__()
-        self.stem = stem if stem is not None else models.imagenet_stem(in_channels, widths[0])
+        self.stem = stem if stem is not None else imagenet_stem(in_channels, widths[0])
         stages, channels = [], widths[0]
         for n, width in zip(stage_sizes, widths):
             blocks = []
@@ -342,7 +348,7 @@ class ForgetsExpansion(StrideInEveryStage):
     def __init__(self, block, stage_sizes, widths=(64, 128, 256, 512), num_classes=1000,
                  in_channels=3, stem=None):
         nn.Module.__init__(self)
-        self.stem = stem if stem is not None else models.imagenet_stem(in_channels, widths[0])
+        self.stem = stem if stem is not None else imagenet_stem(in_channels, widths[0])
         stages, channels = [], widths[0]
         for index, (n, width) in enumerate(zip(stage_sizes, widths)):
             blocks = []
