@@ -38,7 +38,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import labutils
-from labutils.augment import random_shift
+from labutils import random_shift
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "solutions" / "03_residual_networks.ipynb"
@@ -159,7 +159,7 @@ def lab_recipe(model: nn.Module, X: torch.Tensor, y: torch.Tensor, X_test: torch
     def one_epoch() -> None:
         with contextlib.redirect_stdout(io.StringIO()):  # fit's own epoch line
             labutils.fit(model, loader, epochs=1, optimizer=optimizer, scheduler=scheduler,
-                         channels_last=True, live=False, progress=False)
+                         channels_last=True, verbose=False)
 
     return train_until("labs' recipe", one_epoch, model, X_test, y_test, LAB_EPOCHS)
 

@@ -13,7 +13,6 @@ module named after what it holds; read that module when you are stuck:
 - ``pretrained.py``: ImageNet-pretrained backbones (lab 06).
 """
 
-from .augment import random_shift
 from .canvases import describe, load_digit_canvases
 from .data import (
     IMAGENET_STATS,
@@ -30,7 +29,7 @@ from .data import (
 )
 from .device import get_device
 from .domain_shift import make_mnist_m
-from .loaders import TensorLoader
+from .loaders import TensorLoader, random_shift
 from .models import BasicBlock, ResNet, count_parameters, shortcut, small_stem
 from .photos import photo
 from .plots import (
