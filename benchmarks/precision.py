@@ -191,7 +191,7 @@ def metric_text(last: dict) -> str:
 
 def labs_report(labs: list[str], seeds: list[int], float32: bool = True) -> int:
     paths = {p.name[:2]: p for p in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))}
-    print(f"\nEach lab in float32 (seed 0) and in the default mixed precision "
+    print("\nEach lab" + (" in float32 (seed 0) and" if float32 else "") + " in the default mixed precision "
           f"(seeds {', '.join(map(str, seeds))}).")
     missed = 0
     for lab in labs:
@@ -201,29 +201,36 @@ def labs_report(labs: list[str], seeds: list[int], float32: bool = True) -> int:
             print(f"  running lab {lab}, {key[0]}, seed {key[1]} ...", file=sys.stderr, flush=True)
             runs[key] = run_lab(paths[lab], *key)
         first = runs["mixed", seeds[0]]
-        base = runs.get(("float32", 0), {"wall": float("nan"), "fits": first["fits"],
-                                         "targets": {}})
-        print(f"\n### Lab {paths[lab].stem} (notebook wall: float32 {base['wall']:.0f} s, "
-              "mixed " + ", ".join(f"{runs['mixed', s]['wall']:.0f}" for s in seeds) + " s)")
-        print(f"{'training section (cell)':<36}{'f32 s':>7}{'mixed s':>8}{'x':>6}  "
-              "float32 result | mixed result (first seed)")
-        for f32, mix in zip(base["fits"], first["fits"]):
-            print(f"{f32['where']:<36}{f32['seconds']:>7.1f}{mix['seconds']:>8.1f}"
-                  f"{f32['seconds'] / mix['seconds']:>6.2f}  {metric_text(f32['last'])} | "
-                  f"{metric_text(mix['last'])}")
-        f32_total = sum(f["seconds"] for f in base["fits"])
-        mix_total = sum(f["seconds"] for f in first["fits"])
-        print(f"{'all training':<36}{f32_total:>7.1f}{mix_total:>8.1f}"
-              f"{f32_total / max(mix_total, 1e-9):>6.2f}")
+        base = runs.get(("float32", 0))
+        walls = ", ".join(f"{runs['mixed', s]['wall']:.0f}" for s in seeds)
+        f32_wall = f"float32 {base['wall']:.0f} s, " if base else ""
+        print(f"\n### Lab {paths[lab].stem} (notebook wall: {f32_wall}mixed {walls} s)")
+        if base:
+            print(f"{'training section (fit line)':<36}{'f32 s':>7}{'mixed s':>8}{'x':>6}  "
+                  "float32 result | mixed result (first seed)")
+            for f32, mix in zip(base["fits"], first["fits"]):
+                print(f"{f32['where']:<36}{f32['seconds']:>7.1f}{mix['seconds']:>8.1f}"
+                      f"{f32['seconds'] / mix['seconds']:>6.2f}  {metric_text(f32['last'])} | "
+                      f"{metric_text(mix['last'])}")
+            f32_total = sum(f["seconds"] for f in base["fits"])
+            mix_total = sum(f["seconds"] for f in first["fits"])
+            print(f"{'all training':<36}{f32_total:>7.1f}{mix_total:>8.1f}"
+                  f"{f32_total / max(mix_total, 1e-9):>6.2f}")
+        else:
+            print(f"{'training section (fit line)':<36}{'mixed s':>8}  mixed result (first seed)")
+            for mix in first["fits"]:
+                print(f"{mix['where']:<36}{mix['seconds']:>8.1f}  {metric_text(mix['last'])}")
+            print(f"{'all training':<36}{sum(f['seconds'] for f in first['fits']):>8.1f}")
         for name in TARGETS.get(lab, {}):
             values = [runs["mixed", s]["targets"].get(name) for s in seeds]
             numbers = [v for v in values if isinstance(v, float)]
             spread = (f"min {min(numbers):.4f}, max {max(numbers):.4f}, "
                       f"spread {max(numbers) - min(numbers):.4f}") if numbers else "n/a"
             shown = ", ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in values)
-            f32_value = base["targets"].get(name)
-            f32_text = f"{f32_value:.4f}" if isinstance(f32_value, float) else str(f32_value)
-            print(f"  {name}: float32 {f32_text}; mixed by seed {shown} ({spread})")
+            f32_value = base["targets"].get(name) if base else None
+            f32_text = (f"float32 {f32_value:.4f}; " if isinstance(f32_value, float)
+                        else f"float32 {f32_value}; " if base else "")
+            print(f"  {name}: {f32_text}mixed by seed {shown} ({spread})")
         for key, run in runs.items():
             for error in run["errors"]:
                 missed += 1
