@@ -191,8 +191,8 @@ def metric_text(last: dict) -> str:
 
 def labs_report(labs: list[str], seeds: list[int], float32: bool = True) -> int:
     paths = {p.name[:2]: p for p in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))}
-    print("\nEach lab" + (" in float32 (seed 0) and" if float32 else "") + " in the default mixed precision "
-          f"(seeds {', '.join(map(str, seeds))}).")
+    also = " in float32 (seed 0) and" if float32 else ""
+    print(f"\nEach lab{also} in the default mixed precision (seeds {', '.join(map(str, seeds))}).")
     missed = 0
     for lab in labs:
         runs = {("float32", 0): None} if float32 else {}
