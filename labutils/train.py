@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 from torch import nn
@@ -140,7 +140,7 @@ def _to(x: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Ten
 
 def _is_one_shot(loader: Iterable) -> bool:
     """True for an iterator (e.g. a generator), which can be gone through only once."""
-    return iter(loader) is loader
+    return isinstance(loader, Iterator)
 
 
 def _check_labels(loss_fn: Callable, outputs: torch.Tensor, targets: torch.Tensor,
