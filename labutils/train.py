@@ -190,7 +190,8 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: d
             targets = targets.to(device, non_blocking=True)
             with numerics.autocast():
                 outputs = model(inputs)
-            outputs = outputs.float()  # loss and metrics in float32 (see precision.py)
+            if isinstance(outputs, torch.Tensor):
+                outputs = outputs.float()  # loss and metrics in float32 (see precision.py)
             _check_labels(loss_fn, outputs, targets, f"{where}, batch {batch}")
             loss = loss_fn(outputs, targets)
             if training and not torch.isfinite(loss):
