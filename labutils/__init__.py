@@ -13,7 +13,6 @@ module named after what it holds; read that module when you are stuck:
 - ``pretrained.py``: ImageNet-pretrained backbones (lab 06).
 """
 
-from .augment import random_shift
 from .data import (
     IMAGENET_STATS,
     MNIST_STATS,
@@ -34,7 +33,7 @@ from .data import (
     train_val_split,
 )
 from .device import get_device
-from .loaders import TensorLoader
+from .loaders import TensorLoader, random_shift
 from .models import (
     BasicBlock,
     ResNet,

@@ -28,22 +28,3 @@ def set_seed(seed: int = 0, deterministic: bool = False) -> None:
     else:
         torch.use_deterministic_algorithms(False)
         torch.backends.cudnn.deterministic = False
-
-
-def seed_worker(worker_id: int) -> None:
-    """Give each DataLoader worker its own reproducible Python and NumPy seed.
-
-    Pass it as ``DataLoader(..., worker_init_fn=seed_worker, generator=make_generator(0))``.
-    PyTorch already seeds torch inside each worker from the loader's generator; this
-    makes ``random`` and ``numpy.random`` follow the same seed.
-    """
-    worker_seed = torch.initial_seed() % 2**32
-    random.seed(worker_seed + worker_id)
-    np.random.seed(worker_seed + worker_id)
-
-
-def make_generator(seed: int = 0) -> torch.Generator:
-    """A ``torch.Generator`` seeded with ``seed``: use it to make shuffling reproducible."""
-    generator = torch.Generator()
-    generator.manual_seed(seed)
-    return generator

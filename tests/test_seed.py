@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 import labutils
-from labutils.seed import make_generator, seed_worker, set_seed
+from labutils.seed import set_seed
 
 
 def draws():
@@ -29,7 +29,7 @@ def test_two_seeded_training_runs_give_identical_losses(mnist_small):
         model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(),
                               nn.Linear(4 * 26 * 26, 10))
         loader = labutils.TensorLoader(X[:512], y[:512], batch_size=64, shuffle=True)
-        history = labutils.fit(model, loader, epochs=2, live=False, progress=False)
+        history = labutils.fit(model, loader, epochs=2, verbose=False)
         return history["loss"]
 
     try:
@@ -43,25 +43,3 @@ def test_deterministic_mode_is_switched_on_and_off():
     assert torch.are_deterministic_algorithms_enabled()
     set_seed(0, deterministic=False)
     assert not torch.are_deterministic_algorithms_enabled()
-
-
-def test_dataloader_shuffling_is_reproducible_with_the_helpers():
-    data = torch.utils.data.TensorDataset(torch.arange(20))
-
-    def order():
-        loader = torch.utils.data.DataLoader(data, batch_size=5, shuffle=True,
-                                             generator=make_generator(7),
-                                             worker_init_fn=seed_worker)
-        return torch.cat([batch[0] for batch in loader]).tolist()
-
-    assert order() == order()
-    assert sorted(order()) == list(range(20))
-
-
-def test_seed_worker_seeds_numpy_and_random():
-    torch.manual_seed(11)
-    seed_worker(0)
-    first = (random.random(), np.random.rand())
-    torch.manual_seed(11)
-    seed_worker(0)
-    assert (random.random(), np.random.rand()) == first

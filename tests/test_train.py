@@ -1,10 +1,14 @@
+import warnings
+
+import matplotlib.pyplot as plt
 import pytest
 import torch
 from torch import nn
 
 import labutils
-from labutils.progress import LivePlot, TextReport, make_reporter
-from labutils.train import accuracy
+from labutils import train
+from labutils.precision import Numerics
+from labutils.train import LivePlot, TextReport, accuracy, make_reporter
 
 
 def small_cnn() -> nn.Module:
@@ -13,14 +17,21 @@ def small_cnn() -> nn.Module:
                          nn.Flatten(), nn.Linear(16 * 7 * 7, 10))
 
 
+def tiny_loader(n: int = 20, classes: int = 2, batch_size: int = 10) -> labutils.TensorLoader:
+    generator = torch.Generator().manual_seed(0)
+    X = torch.randn(n, 3, generator=generator)
+    return labutils.TensorLoader(X, torch.randint(0, classes, (n,), generator=generator),
+                                 batch_size=batch_size)
+
+
 def test_fit_lowers_the_loss_and_learns_real_digits(mnist_small, capsys):
     X, y, Xt, yt = mnist_small
     labutils.set_seed(0)
     model = small_cnn()
-    train = labutils.TensorLoader(X, y, batch_size=64, shuffle=True, seed=0)
+    train_loader = labutils.TensorLoader(X, y, batch_size=64, shuffle=True, seed=0)
     val = labutils.TensorLoader(Xt, yt, batch_size=500)
     before = labutils.evaluate(model, val)
-    history = labutils.fit(model, train, val, epochs=3, live=False,
+    history = labutils.fit(model, train_loader, val, epochs=3, live=False,
                            optimizer=torch.optim.Adam(model.parameters(), lr=2e-3))
     after = labutils.evaluate(model, val)
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds"}
@@ -29,18 +40,31 @@ def test_fit_lowers_the_loss_and_learns_real_digits(mnist_small, capsys):
     assert after["loss"] < before["loss"] * 0.3
     assert after["accuracy"] > 0.85 and before["accuracy"] < 0.3
     assert after["accuracy"] == pytest.approx(history["val_accuracy"][-1])
+    assert model.history is history
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3 and lines[0].startswith("epoch 1/3  loss ")
+    assert len(lines) == 4 and lines[0].startswith("Numerics: ")
+    assert lines[1].startswith("epoch 1/3  loss ")
 
 
-def test_predict_returns_one_row_per_input(mnist_small):
+def test_verbose_false_prints_nothing_and_float32_is_announced(capsys):
+    labutils.fit(nn.Linear(3, 2), tiny_loader(), epochs=2, live=False, verbose=False)
+    assert capsys.readouterr().out == ""
+    labutils.fit(nn.Linear(3, 2), tiny_loader(), epochs=1, live=False, mixed_precision=False)
+    assert capsys.readouterr().out.splitlines()[0] == "Numerics: float32 (mixed_precision=False)."
+
+
+def test_predict_returns_one_float32_row_per_input(mnist_small):
     X, y, _, _ = mnist_small
     model = small_cnn()
     outputs = labutils.predict(model, X[:300], batch_size=128)
-    assert outputs.shape == (300, 10)
+    assert outputs.shape == (300, 10) and outputs.dtype == torch.float32
     from_loader = labutils.predict(model, labutils.TensorLoader(X[:300], y[:300], batch_size=64))
     assert torch.allclose(outputs, from_loader, atol=1e-5)
     assert not model.training
+    exact = labutils.predict(model, X[:300], mixed_precision=False)
+    assert (outputs.argmax(1) == exact.argmax(1)).float().mean() > 0.95
+    with pytest.raises(ValueError, match="predict got no inputs"):
+        labutils.predict(model, X[:0])
 
 
 def test_one_cycle_schedule_is_stepped_every_batch_and_plateau_every_epoch():
@@ -50,14 +74,13 @@ def test_one_cycle_schedule_is_stepped_every_batch_and_plateau_every_epoch():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=4 * 3)
     history = labutils.fit(model, loader, epochs=3, optimizer=optimizer, scheduler=schedule,
-                           live=False, progress=False)
+                           verbose=False)
     assert schedule.last_epoch == 12  # 4 batches x 3 epochs: stepped after every batch
     assert history["lr"][0] < history["lr"][1]  # the one-cycle warm-up is visible per epoch
 
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, factor=0.5)
-    labutils.fit(model, loader, epochs=2, optimizer=optimizer, scheduler=plateau,
-                 live=False, progress=False)
+    labutils.fit(model, loader, epochs=2, optimizer=optimizer, scheduler=plateau, verbose=False)
     assert plateau.last_epoch == 2
 
 
@@ -66,28 +89,163 @@ def test_regression_losses_get_no_accuracy_and_channels_last_works():
     model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Conv2d(4, 1, 3, padding=1))
     loader = labutils.TensorLoader(X, X, batch_size=8)
     history = labutils.fit(model, loader, epochs=2, loss_fn=nn.MSELoss(), channels_last=True,
-                           live=False, progress=False)
+                           verbose=False)
     assert "accuracy" not in history and history["loss"][1] < history["loss"][0]
     assert model[0].weight.is_contiguous(memory_format=torch.channels_last)
+    outputs = labutils.predict(model, X)  # follows the model's layout, returns a plain one
+    assert outputs.is_contiguous() and outputs.shape == X.shape
 
 
-def test_stopping_with_ctrl_c_keeps_the_finished_epochs(capsys):
-    class StopAfter:
+class RaiseOnCall:
+    """A metric that raises ``error`` on its ``after + 1``-th call (batches of 10 items)."""
+
+    def __init__(self, error: BaseException, after: int):
+        self.error, self.after, self.calls = error, after, 0
+
+    def __call__(self, outputs, targets):
+        self.calls += 1
+        if self.calls > self.after:
+            raise self.error
+        return accuracy(outputs, targets)
+
+
+def test_the_stop_button_keeps_the_history_restores_eval_mode_and_goes_on(capsys):
+    model = nn.Linear(3, 2)
+    with pytest.raises(KeyboardInterrupt):
+        labutils.fit(model, tiny_loader(), epochs=5, live=False, verbose=False,
+                     metrics={"acc": RaiseOnCall(KeyboardInterrupt(), after=2)})
+    assert len(model.history["loss"]) == 1 and not model.training
+    out = capsys.readouterr().out
+    assert "stopped by you after 1 finished epoch:" in out and "will not run" in out
+
+
+def test_any_error_keeps_the_history_and_says_where():
+    model = nn.Linear(3, 2)
+    with pytest.raises(ZeroDivisionError) as caught:
+        labutils.fit(model, tiny_loader(), epochs=5, verbose=False,
+                     metrics={"acc": RaiseOnCall(ZeroDivisionError("oops"), after=4)})
+    assert len(model.history["loss"]) == 2 and not model.training
+    assert "model.history holds the 2 finished epochs" in "\n".join(caught.value.__notes__)
+
+
+def test_a_nan_loss_warns_once_names_the_batch_and_keeps_good_weights():
+    class GoesWrong(nn.Module):
         def __init__(self):
-            self.calls = 0
+            super().__init__()
+            self.linear, self.calls = nn.Linear(3, 2), 0
 
-        def __call__(self, outputs, targets):
+        def forward(self, x):
             self.calls += 1
-            if self.calls > 2:
-                raise KeyboardInterrupt
-            return accuracy(outputs, targets)
+            out = self.linear(x)
+            return out * float("nan") if self.calls == 4 else out  # epoch 2, batch 2
 
-    X, y = torch.randn(20, 3), torch.randint(0, 2, (20,))
-    loader = labutils.TensorLoader(X, y, batch_size=10)
-    history = labutils.fit(nn.Linear(3, 2), loader, epochs=5, metrics={"acc": StopAfter()},
-                           live=False, progress=False)
-    assert len(history["loss"]) == 1
-    assert "stopped by you after 1 finished epochs" in capsys.readouterr().out
+    model = GoesWrong()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = labutils.fit(model, tiny_loader(), epochs=5, verbose=False)
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(messages) == 1
+    assert "became nan in epoch 2, batch 2" in messages[0] and "1 finished epoch;" in messages[0]
+    assert len(history["loss"]) == 1 and model.history is history
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_empty_and_used_up_loaders_are_refused_clearly():
+    model = nn.Linear(3, 2)
+    empty = labutils.TensorLoader(torch.randn(0, 3), torch.zeros(0, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"gave no batches in epoch 1 \(training\)"):
+        labutils.fit(model, empty, epochs=1, verbose=False)
+    batches = [(torch.randn(4, 3), torch.randint(0, 2, (4,))) for _ in range(3)]
+    with pytest.raises(ValueError, match="iterator.*only once.*3 epochs"):
+        labutils.fit(model, iter(batches), epochs=3, verbose=False)
+    used_up = iter(batches)
+    list(used_up)
+    with pytest.raises(ValueError, match="generator or an iterator, it was used up"):
+        labutils.fit(model, used_up, epochs=1, verbose=False)
+    with pytest.raises(ValueError, match="gave no batches in evaluate"):
+        labutils.evaluate(model, empty)
+
+
+def test_labels_out_of_range_get_a_friendly_message_and_keep_the_history():
+    class BadSecondPass:
+        def __init__(self):
+            self.passes = 0
+
+        def __iter__(self):
+            self.passes += 1
+            labels = torch.tensor([0, 1, 2, 10]) if self.passes > 1 else torch.tensor([0, 1, 2, 3])
+            yield torch.randn(4, 3), labels
+
+    model = nn.Linear(3, 10)
+    with pytest.raises(ValueError) as caught:
+        labutils.fit(model, BadSecondPass(), epochs=3, verbose=False)
+    message = str(caught.value)
+    assert "in epoch 2 (training), batch 1" in message
+    assert "labels 0, 1, 2, 10" in message and "has 10 outputs" in message
+    assert "at least 11" in message
+    assert len(model.history["loss"]) == 1 and not model.training
+
+
+@pytest.mark.parametrize("arguments, match", [
+    ({"epochs": 0}, "at least 1, got 0"),
+    ({"epochs": 2.5}, "whole number"),
+    ({"epochs": "3"}, "whole number"),
+    ({"optimizer": "adam"}, "torch optimizer"),
+    ({"loss_fn": "cross-entropy"}, "loss_fn must be callable"),
+    ({"metrics": [accuracy]}, "metrics must be a dict"),
+])
+def test_impossible_arguments_are_refused(arguments, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        labutils.fit(nn.Linear(3, 2), tiny_loader(), verbose=False, **arguments)
+
+
+def test_a_wrong_model_or_loader_is_refused():
+    with pytest.raises(TypeError, match="nn.Module as the model"):
+        labutils.fit(tiny_loader(), nn.Linear(3, 2))
+    with pytest.raises(TypeError, match="train_loader must give"):
+        labutils.fit(nn.Linear(3, 2), torch.randn(10, 3))
+
+
+def test_autocast_runs_the_model_and_float32_the_loss(monkeypatch):
+    seen = {}
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+
+    def record(module, inputs, output):
+        seen.setdefault("layer", output.dtype)
+
+    model[0].register_forward_hook(record)
+
+    def loss_fn(outputs, targets):
+        seen.setdefault("loss input", outputs.dtype)
+        return nn.functional.cross_entropy(outputs, targets)
+
+    monkeypatch.setattr(train, "choose_numerics",
+                        lambda device, mixed=True: Numerics("cpu", torch.bfloat16, False, "test"))
+    labutils.fit(model, tiny_loader(), epochs=1, loss_fn=loss_fn, verbose=False)
+    assert seen == {"layer": torch.bfloat16, "loss input": torch.float32}
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
+def test_float16_with_gradient_scaling_trains(monkeypatch):
+    """The CUDA float16 path (autocast + GradScaler), run on the CPU."""
+    numerics = Numerics("cpu", torch.float16, True, "test")
+    scalers = []
+    original = Numerics.grad_scaler
+
+    def spy(self):
+        scalers.append(original(self))
+        return scalers[-1]
+
+    monkeypatch.setattr(Numerics, "grad_scaler", spy)
+    monkeypatch.setattr(train, "choose_numerics", lambda device, mixed=True: numerics)
+    labutils.set_seed(0)
+    X = torch.randn(256, 4)
+    y = (X[:, 0] > 0).long()
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
+    history = labutils.fit(model, labutils.TensorLoader(X, y, batch_size=32), epochs=6,
+                           optimizer=torch.optim.Adam(model.parameters(), lr=1e-2), verbose=False)
+    assert len(scalers) == 1 and scalers[0].get_scale() > 1
+    assert history["loss"][-1] < history["loss"][0] * 0.5 and history["accuracy"][-1] > 0.9
 
 
 def test_accuracy_counts_matching_argmax():
@@ -95,6 +253,31 @@ def test_accuracy_counts_matching_argmax():
     assert accuracy(outputs, torch.tensor([1, 0, 0, 0])).item() == pytest.approx(0.75)
 
 
-def test_reporter_is_text_outside_notebooks_and_live_when_asked():
-    assert isinstance(make_reporter(3), TextReport)
-    assert isinstance(make_reporter(3, live=True), LivePlot)
+def test_reporter_is_text_outside_notebooks_and_live_when_asked(capsys):
+    assert isinstance(make_reporter(3, "Numerics: test."), TextReport)
+    assert capsys.readouterr().out == "Numerics: test.\n"
+    assert isinstance(make_reporter(3, "Numerics: test.", live=True), LivePlot)
+
+
+def test_the_live_plot_shows_the_first_epoch_on_whole_number_ticks(monkeypatch, capsys):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    monkeypatch.setattr(IPython.display, "clear_output", lambda wait=False: None)
+    plot = LivePlot(4, "Numerics: test.")
+    plot.update(1, {"loss": 0.9, "accuracy": 0.6, "val_loss": 1.0, "val_accuracy": 0.5}, 1.0)
+    figure = shown[-1]
+    assert [ax.get_title() for ax in figure.axes] == ["loss", "accuracy"]
+    for ax in figure.axes:
+        lines = ax.get_lines()
+        assert len(lines) == 2 and all(len(line.get_xdata()) == 1 for line in lines)
+        assert all(line.get_marker() == "o" for line in lines)
+        assert ax.get_xlim() == (0.5, 4.5)
+        ticks = [t for t in ax.get_xticks() if 0.5 <= t <= 4.5]
+        assert ticks == [1, 2, 3, 4]
+    plot.update(2, {"loss": 0.5, "accuracy": 0.8, "val_loss": 0.7, "val_accuracy": 0.7}, 1.0)
+    assert list(shown[-1].axes[0].get_lines()[0].get_xdata()) == [1, 2]
+    out = capsys.readouterr().out
+    assert out.count("Numerics: test.") == 2 and "epoch 2/4  loss 0.5" in out
+    plt.close("all")
