@@ -138,14 +138,3 @@ def show_filters(weight: torch.Tensor, title: str = "Filters", ncols: int = 8) -
     high = shown.amax(dim=(1, 2, 3), keepdim=True)
     scaled = (shown - low) / (high - low + 1e-8)
     return show_images(scaled, title=title, ncols=ncols, size=1.0)
-
-
-def show_feature_maps(maps: torch.Tensor, title: str = "Feature maps", count: int = 16,
-                      ncols: int = 8) -> plt.Figure:
-    """The first ``count`` channels of one feature map ``(C, H, W)`` (or ``(1, C, H, W)``)."""
-    maps = maps.detach().cpu().float()
-    if maps.dim() == 4:
-        maps = maps[0]
-    maps = maps[:count].unsqueeze(1)
-    return show_images(maps, labels=[f"channel {i}" for i in range(len(maps))], title=title,
-                       ncols=ncols, cmap="viridis", size=1.3)

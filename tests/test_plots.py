@@ -62,9 +62,7 @@ def test_confusion_matrix_counts_and_most_confused_pairs():
     assert sorted(text.get_text() for text in ax.texts).count("0") == 4
 
 
-def test_filters_and_feature_maps():
+def test_filters():
     fig = labutils.show_filters(torch.randn(6, 3, 5, 5), title="First layer")
     assert fig._suptitle.get_text() == "First layer"
     assert sum(1 for ax in fig.axes if ax.images) == 6
-    maps = labutils.show_feature_maps(torch.randn(1, 20, 7, 7), count=4)
-    assert sum(1 for ax in maps.axes if ax.images) == 4
