@@ -6,7 +6,8 @@ this plugin reads the same gradebook and writes, for one assignment (a lab)::
 
     student_id,status,check_conv2d_loop,check_conv_param_count,...,total,max_total
 
-``status`` is ``graded`` or, for a submission that could not be graded, the reason that
+``status`` is ``graded``, ``no submission`` (a student of the course who did not hand this
+lab in) or, for a submission that could not be graded, the reason that
 ``tools/course.py grade`` wrote into a JSON file (``ExerciseCsvExport.problems_file``).
 Hidden tests (worth 0 points) get no column. Used by ``tools/course.py grade``; by hand::
 
@@ -51,6 +52,11 @@ class ExerciseCsvExport(ExportPlugin):
                       "max_total"]
             max_total = sum(points for _, _, points in cells)
             for student in sorted(gradebook.students, key=lambda s: s.id):
+                try:
+                    gradebook.find_submission(name, student.id)
+                except MissingEntry:
+                    rows.append([student.id, "no submission", *[0] * len(cells), 0, max_total])
+                    continue
                 scores = []
                 for notebook, cell, _ in cells:
                     try:
