@@ -281,7 +281,7 @@ def compare(course: Path, lab: str, student: str, html_path: Path | None = None)
                                     f"solution: {grade_id}", f"{student}: {grade_id}",
                                     lineterm="")
         parts.append("\n".join(diff) or f"{grade_id}: same as the solution")
-        tables.append(f"<h2>{html.escape(grade_id)}</h2>" + difflib.HtmlDiff(wrapcolumn=80)
+        tables.append(f"<h2>{html.escape(grade_id)}</h2>" + difflib.HtmlDiff(wrapcolumn=100)
                       .make_table(code.splitlines(), answer.splitlines(), "solution", student))
     text = "\n\n".join(parts)
     if html_path is not None:
