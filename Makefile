@@ -75,10 +75,10 @@ figures: $(READY)
 
 bench: $(READY)
 	$(BIN)/python benchmarks/notebooks.py $(BENCH_ARGS)
-	@for script in loader loop lab03_recipe; do \
+	@for script in loader loop lab03_recipe precision grade_class; do \
 		[ -f benchmarks/$$script.py ] || continue; \
 		{ echo; echo "## benchmarks/$$script.py"; echo; echo '```'; \
-		  $(BIN)/python benchmarks/$$script.py 2>&1 | grep -v '^Data: '; echo '```'; } \
+		  $(BIN)/python benchmarks/$$script.py 2>&1; echo '```'; } \
 		| tee -a benchmarks/RESULTS.md; \
 	done
 

@@ -7,7 +7,8 @@ module named after what it holds; read that module when you are stuck:
 - ``seed.py``, ``device.py``: reproducible runs, and the CPU or GPU to run on;
 - ``data/``: the data sets (real ones, and the ones made from real digits and photos);
 - ``loaders.py``: a fast loader for tensors, and random shifts for augmentation;
-- ``train.py``: the training loop, evaluation and prediction;
+- ``train.py``: the training loop, evaluation and prediction (``precision.py`` picks the
+  numbers they compute with: mixed precision where the device does it well);
 - ``plots.py``: images, curves, filters and confusion matrices;
 - ``models.py``: the workbook's ResNet (lab 04), reused in lab 08;
 - ``pretrained.py``: ImageNet-pretrained backbones (lab 06).
