@@ -7,6 +7,7 @@ import copy
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,19 @@ def test_the_command_line_explains_a_missing_course(tmp_path):
     result = subprocess.run([sys.executable, "-m", "tools.course", "release",
                              str(tmp_path), "9"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 1 and "There is no lab '9'" in result.stderr
+
+
+def test_a_time_limit_stops_the_process_and_everything_it_started(tmp_path):
+    marker = tmp_path / "grandchild.pid"
+    child = ("import subprocess, sys, time\n"
+             "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+             f"open({str(marker)!r}, 'w').write(str(p.pid))\n"
+             "time.sleep(60)\n")
+    with pytest.raises(subprocess.TimeoutExpired):
+        course_tool.run_with_limit([sys.executable, "-c", child], timeout=3)
+    grandchild = int(marker.read_text())
+    time.sleep(0.5)
+    assert not Path(f"/proc/{grandchild}").exists() or \
+        "Z" in Path(f"/proc/{grandchild}/stat").read_text().split()[2]
+    result = course_tool.run_with_limit([sys.executable, "-c", "print('hi')"], timeout=30)
+    assert result.returncode == 0 and result.stdout == "hi\n"

@@ -29,6 +29,7 @@ import html
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -118,16 +119,30 @@ def _environment(course: Path) -> dict[str, str]:
     return env
 
 
+def run_with_limit(command: list[str], timeout: float | None = None,
+                   **options) -> subprocess.CompletedProcess:
+    """Run ``command`` and capture its output; past ``timeout`` seconds, stop it *and every
+    process it started* (a grading kernel stuck in a loop would outlive nbgrader), then
+    raise ``subprocess.TimeoutExpired``."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True, **options) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
 def nbgrader(course: Path, *args: str, timeout: float | None = None,
              dry_run: bool = False) -> subprocess.CompletedProcess:
-    """Run ``nbgrader ARGS`` in the course folder; raise CourseError when it fails."""
+    """Run ``nbgrader ARGS`` in the course folder and return what it printed."""
     command = [sys.executable, "-m", "nbgrader", *args]
     if dry_run:
         print("nbgrader " + " ".join(args))
         return subprocess.CompletedProcess(command, 0, "", "")
-    result = subprocess.run(command, cwd=course, env=_environment(course), text=True,
-                            capture_output=True, timeout=timeout)
-    return result
+    return run_with_limit(command, timeout, cwd=course, env=_environment(course))
 
 
 def _require_course(course: Path) -> Path:
