@@ -8,7 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
-# JupyterLab's settings for `make lab`: no "Jupyter news" pop-up, the kernel starts by itself.
+# JupyterLab's settings for `make lab`: no "Jupyter news" pop-up, the kernel starts by itself,
+# and nbgrader's instructor menus and panels stay hidden (tools/lab_page_config.json).
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # What a working .venv can do: run its Python, and find the packages the workbook needs.
 VENV_WORKS := $(BIN)/python -c 'import importlib.util as u, sys; \
@@ -54,9 +55,10 @@ $(READY): requirements.txt pyproject.toml
 		exit 1; }
 	@touch $(READY)
 
-$(LAB_SETTINGS): tools/lab_overrides.json $(READY)
-	@mkdir -p $(dir $@)
+$(LAB_SETTINGS): tools/lab_overrides.json tools/lab_page_config.json $(READY)
+	@mkdir -p $(dir $@) $(VENV)/etc/jupyter/labconfig
 	cp tools/lab_overrides.json $@
+	cp tools/lab_page_config.json $(VENV)/etc/jupyter/labconfig/page_config.json
 
 lab: $(READY) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --config=tools/lab_server_config.py --ServerApp.root_dir="$(CURDIR)"

@@ -42,6 +42,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 # without the "Select kernel" dialog) and a server configuration (kernel metadata).
 LAB_OVERRIDES = ROOT / "tools" / "lab_overrides.json"
 LAB_CONFIG = ROOT / "tools" / "lab_server_config.py"
+# ... and its page config: nbgrader's menus and panels are for instructors, not in `make lab`.
+LAB_PAGE_CONFIG = ROOT / "tools" / "lab_page_config.json"
 # Settings for the test only: no autosave, and every cell kept in the page (by default
 # JupyterLab only renders the cells near the visible part of a notebook).
 SETTINGS = {
@@ -122,6 +124,9 @@ class JupyterLab:
         app_settings = self.home / "app-settings"  # where `make lab` puts overrides.json
         app_settings.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(LAB_OVERRIDES, app_settings / "overrides.json")
+        labconfig = self.home / "config" / "labconfig"  # the page config `make lab` installs
+        labconfig.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(LAB_PAGE_CONFIG, labconfig / "page_config.json")
         env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
         env.update(
             PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
@@ -221,6 +226,11 @@ def first_screen(notebook: Path, workdir: Path, screenshot: Path) -> dict:
                 time.sleep(0.5)
             time.sleep(5)  # the kernel's metadata and the news question come after it starts
             seen = page.evaluate(FIRST_SCREEN)
+            seen["menus"] = page.evaluate(
+                "Array.from(document.querySelectorAll('.lm-MenuBar-itemLabel'))"
+                ".map(e => e.textContent)")
+            seen["nbgrader_panel"] = page.evaluate(
+                "document.body.innerText.includes('Create Assignment')")
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot))
         finally:
@@ -380,6 +390,8 @@ def test_make_lab_opens_a_student_notebook_on_a_clean_first_screen(tmp_path):
         f"{json.dumps(seen['metadata'])[:600]}")
     assert "jp-mod-dirty" not in seen["title"]
     assert seen["file_unchanged"], "opening the notebook must not write it"
+    assert "File" in seen["menus"] and "Nbgrader" not in seen["menus"], seen["menus"]
+    assert seen["nbgrader_panel"] is False, "nbgrader's instructor panel is showing"
 
 
 def test_the_lab_server_fills_in_python3_kernel_metadata_only():

@@ -35,7 +35,8 @@ def workbook(tmp_path) -> Path:
     """A scratch copy of what the Makefile needs, a student notebook, and stand-in Pythons."""
     root = tmp_path / "workbook"
     (root / "tools").mkdir(parents=True)
-    for name in ("Makefile", "requirements.txt", "pyproject.toml", "tools/lab_overrides.json"):
+    for name in ("Makefile", "requirements.txt", "pyproject.toml", "tools/lab_overrides.json",
+                 "tools/lab_page_config.json"):
         shutil.copyfile(ROOT / name, root / name)
     (root / "notebooks").mkdir()
     (root / "notebooks" / "01_work.ipynb").write_text("the student's work")
@@ -98,6 +99,8 @@ def test_help_mentions_clean_venv_and_it_works(workbook):
 
 def test_make_lab_puts_the_settings_in_place(workbook):
     result = make(workbook, "-n", "lab")
+    assert "cp tools/lab_page_config.json .venv/etc/jupyter/labconfig/page_config.json" \
+        in result.stdout
     assert "cp tools/lab_overrides.json .venv/share/jupyter/lab/settings/overrides.json" \
         in result.stdout
     assert "--config=tools/lab_server_config.py" in result.stdout
