@@ -19,9 +19,51 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import Check, Mistake, float_tensor, one_thread, own_random_state, which_mistake
+from .progress import Target
 
 __all__ = ["check_conv2d_loop", "check_conv_output_size", "check_conv_param_count",
            "check_receptive_field"]
+
+LAB = 1
+EXERCISES = ("conv2d_loop", "conv_param_count", "conv_output_size", "receptive_field")
+HINTS: dict[str, tuple[str, ...]] = {
+    "conv2d_loop": (
+        "Start with the size of the answer: at how many rows and how many columns does a "
+        "kH x kW kernel fit completely inside an H x W image? Make an array of zeros that size.",
+        "Two loops, over the output rows i and the output columns j. At (i, j) the window "
+        "is the piece of the image whose top-left corner is (i, j), as big as the kernel.",
+        "Each output value is the window times the kernel, element by element, added up "
+        "(np.sum), with the kernel used as it is (no flip). Return the array after the loops.",
+    ),
+    "conv_param_count": (
+        "Look at the shape of layer.weight printed above: (C_out, C_in, k, k). How many "
+        "numbers does a tensor of that shape hold?",
+        "The weights are the product of the four numbers of that shape. Then the biases: one "
+        "per output channel, or none at all when bias is False.",
+        "out_channels times in_channels times kernel_size squared, plus out_channels only "
+        "when bias is true.",
+    ),
+    "conv_output_size": (
+        "Count the positions along one axis: where can the window start, and what is the "
+        "last start at which it still fits?",
+        "The padded input is n + 2p pixels wide and the dilated kernel spans d(k - 1) + 1 of "
+        "them, so the starts are 0, s, 2s, ... and the last one is at most "
+        "n + 2p - d(k - 1) - 1.",
+        "The number of starts is that last possible start divided by s, rounded down (//), "
+        "plus 1 for the start at 0.",
+    ),
+    "receptive_field": (
+        "Work out small stacks by hand first: one 3 x 3 layer sees 3 pixels, two see 5. What "
+        "does each extra layer add, and what changes when a layer before it has stride 2?",
+        "Keep two numbers while you walk through the layers, first to last: the field r "
+        "(start at 1) and the jump j, how many input pixels lie between two neighbouring "
+        "pixels of the current layer (start at 1).",
+        "For each layer (k, s): r grows by (k - 1) * j, then j is multiplied by s. A layer "
+        "adds k - 1 neighbours, each j input pixels apart; its stride spreads out only the "
+        "layers that come after it.",
+    ),
+}
+TARGETS: tuple[Target, ...] = ()  # nothing is trained in lab 01
 
 
 # --------------------------------------------------------------------------- loop convolution

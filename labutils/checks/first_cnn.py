@@ -13,6 +13,30 @@ import torch
 from torch import nn
 
 from .core import Check, leaf_layers, own_random_state, shape_of
+from .progress import Target
+
+LAB = 2
+EXERCISES = ("vgg_block",)
+HINTS: dict[str, tuple[str, ...]] = {
+    "vgg_block": (
+        "Collect the layers in a Python list, one at a time, and make the block from the "
+        "list at the end: nn.Sequential(*layers).",
+        "A loop that runs num_convs times adds three things each time: a 3x3 convolution "
+        "with padding 1, a batch norm only when batch_norm is true, then a new activation "
+        "layer. The max-pool comes once, after the loop, only when pool is true.",
+        "Only the first convolution reads in_channels; every later one reads the "
+        "out_channels of the one before, and all of them make out_channels. The batch norm "
+        "normalises out_channels; the activation is activation(), a new layer made from "
+        "the class each time; the pool is nn.MaxPool2d(2).",
+    ),
+}
+TARGETS = (
+    Target("MNIST test accuracy (lab 02)", goal=0.985,
+           advice="run the training cell again from a fresh model (re-run the cell that "
+           "builds it), and check that vgg_block passes its check with batch_norm=True "
+           "honoured: the network relies on its batch norms. If you changed the recipe, go "
+           "back to 10 epochs with the one-cycle schedule and random shifts."),
+)
 
 # (in_channels, out_channels, num_convs, batch_norm, activation, pool, input height/width)
 CONFIGURATIONS = [
