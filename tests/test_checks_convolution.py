@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from labutils.checks import CheckFailed, NotImplementedYet
+from labutils.checks import CheckFailed, NotImplementedYet, convolution
 from labutils.checks.convolution import (
     check_conv2d_loop,
     check_conv_output_size,
@@ -15,6 +17,9 @@ from labutils.checks.convolution import (
     check_receptive_field,
     measured_receptive_field,
 )
+from labutils.reference import lab01
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def failure(check, answer) -> str:
@@ -465,3 +470,33 @@ def test_receptive_field_accepts_a_recursive_answer(capsys):
 ])
 def test_receptive_field_unexpected_answers_get_a_message(answer, words):
     assert words in failure(check_receptive_field, answer)
+
+
+# --------------------------------------------------------------------------- hints, reference
+
+
+def test_lab_01_lists_its_exercises_each_with_two_or_three_hints():
+    assert convolution.LAB == 1
+    assert convolution.EXERCISES == ("conv2d_loop", "conv_param_count", "conv_output_size",
+                                     "receptive_field")
+    assert set(convolution.HINTS) == set(convolution.EXERCISES)
+    assert all(2 <= len(hints) <= 3 for hints in convolution.HINTS.values())
+    assert convolution.TARGETS == ()  # nothing is trained in lab 01
+
+
+def test_the_receptive_field_rule_is_in_the_last_hint_not_in_the_lab_text():
+    cells = json.loads((ROOT / "solutions" / "01_convolutions.ipynb").read_text())["cells"]
+    text = "".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"
+                   and cell.get("id") in ("rf-text", "ex4-text"))
+    assert "r \\leftarrow r + (k - 1)" not in text and "j \\leftarrow j" not in text
+    assert "How" in text  # the text asks instead
+    assert "(k - 1) * j" in convolution.HINTS["receptive_field"][-1]
+
+
+@pytest.mark.parametrize(("check", "name"), [
+    (check_conv2d_loop, "conv2d_loop"), (check_conv_param_count, "conv_param_count"),
+    (check_conv_output_size, "conv_output_size"), (check_receptive_field, "receptive_field"),
+])
+def test_the_reference_answers_pass_their_checks(check, name, capsys):
+    check(getattr(lab01, name))
+    assert f"{name}: all" in capsys.readouterr().out

@@ -6,8 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from labutils.checks import CheckFailed, NotImplementedYet
+from labutils.checks import CheckFailed, NotImplementedYet, assert_target, first_cnn
 from labutils.checks.first_cnn import check_vgg_block
+from labutils.reference import lab02
 
 
 def right(in_channels, out_channels, num_convs=2, batch_norm=True, activation=nn.ReLU,
@@ -258,3 +259,29 @@ def test_padding_same_with_another_kernel_is_still_refused_for_the_kernel():
     text = message(builder(conv=lambda cin, cout, i, first: nn.Conv2d(cin, cout, 5,
                                                                       padding="same")))
     assert "kernel_size=(5, 5)" in text and "shrinks" not in text
+
+
+def test_lab_02_lists_its_exercise_hints_and_target():
+    assert first_cnn.LAB == 2 and first_cnn.EXERCISES == ("vgg_block",)
+    assert 2 <= len(first_cnn.HINTS["vgg_block"]) <= 3
+    (target,) = first_cnn.TARGETS
+    assert target.goal == 0.985 and target.percent and target.higher_is_better
+    assert target.advice
+
+
+def test_the_reference_vgg_block_passes_its_check(capsys):
+    check_vgg_block(lab02.vgg_block)
+    assert "vgg_block: all 4 configurations" in capsys.readouterr().out
+
+
+def test_a_missed_target_says_the_value_the_goal_and_what_helps():
+    name = first_cnn.TARGETS[0].name
+    with pytest.raises(CheckFailed) as caught:
+        assert_target(name, 0.981)
+    text = str(caught.value)
+    assert "98.10%" in text and "98.50%" in text and "fresh model" in text
+
+
+def test_a_reached_target_says_so(capsys):
+    assert_target(first_cnn.TARGETS[0].name, 0.99)
+    assert "99.00%" in capsys.readouterr().out
