@@ -27,6 +27,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tools.way_forward import taking_every_way_forward  # noqa: E402
+
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
