@@ -11,7 +11,6 @@ asserts that every exercise passed.)
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 
@@ -19,31 +18,13 @@ import nbformat
 import pytest
 from conftest import MIRROR
 
+from tools.way_forward import taking_every_way_forward
+
 nbclient = pytest.importorskip("nbclient")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-WAY_FORWARD = re.compile(r'^# (\w+) = use_reference\("(\w+)"\)$', re.MULTILINE)
 MARK = "SCORECARD:"
-
-
-def ways_forward(source: str) -> list[str]:
-    """The exercises whose way-forward line this cell holds."""
-    found = []
-    for name, exercise in WAY_FORWARD.findall(source):
-        assert name == exercise, f"{name} = use_reference({exercise!r}) names two things"
-        found.append(exercise)
-    return found
-
-
-def taking_every_way_forward(nb: nbformat.NotebookNode) -> list[str]:
-    """Uncomment every way-forward line (in place); returns the exercises."""
-    taken = []
-    for cell in nb.cells:
-        if cell["cell_type"] == "code":
-            taken += ways_forward(cell["source"])
-            cell["source"] = WAY_FORWARD.sub(r'\1 = use_reference("\2")', cell["source"])
-    return taken
 
 
 def test_uncommenting_a_way_forward_changes_only_that_line():

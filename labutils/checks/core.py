@@ -318,7 +318,9 @@ class Check:
             raise NotImplementedYet(self.name, (
                 f"{description} still raises NotImplementedError: the exercise is not done yet.\n"
                 "Replace `raise NotImplementedError()` with your code, run that cell, "
-                "then run this check again."
+                "then run this check again.\n"
+                f"Stuck? hint({self.name!r}) gives a hint; the exercise cell's last line "
+                "goes on with the workbook's version."
             )) from None
         except CheckFailed:
             raise

@@ -8,6 +8,7 @@ say) keeps its usual traceback.
 
 from __future__ import annotations
 
+import sys
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -53,17 +54,10 @@ def message(exercise: str) -> list[str]:
     ]
 
 
-def _handler(shell: Any, kind: type, error: BaseException, tb: TracebackType,
-             tb_offset: int | None = None) -> list[str]:
-    exercise = unsolved_exercise(error)
-    if exercise is None:
-        return shell.InteractiveTB.structured_traceback(kind, error, tb, tb_offset=tb_offset)
-    return message(exercise)
-
-
 def install() -> bool:
     """Show :func:`message` for unsolved exercises in this IPython kernel; False when not
-    running in IPython."""
+    running in IPython. Every other error is shown as before, and the cell still ends in
+    an error either way (Run All stops there, as it should)."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -71,5 +65,16 @@ def install() -> bool:
     shell = get_ipython()
     if shell is None:
         return False
-    shell.set_custom_exc((NotImplementedError,), _handler)
+    usual = getattr(shell, "_usual_showtraceback", shell.showtraceback)
+
+    def showtraceback(exc_tuple: Any = None, *args: Any, **kwargs: Any) -> None:
+        kind, error, _ = exc_tuple or sys.exc_info()
+        exercise = unsolved_exercise(error) if error is not None else None
+        if exercise is None:
+            usual(exc_tuple, *args, **kwargs)
+        else:
+            shell._showtraceback(kind, error, message(exercise))
+
+    shell._usual_showtraceback = usual  # importing labutils again must not wrap it twice
+    shell.showtraceback = showtraceback
     return True
