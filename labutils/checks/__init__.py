@@ -3,7 +3,13 @@
 A lab imports its checks from here: ``from labutils.checks import check_vgg_block``.
 """
 
-from .architectures import check_basic_block, check_batch_norm, check_bottleneck, check_resnet
+from .architectures import (
+    check_basic_block,
+    check_batch_norm,
+    check_bottleneck,
+    check_dense_block,
+    check_resnet,
+)
 from .autoencoders import check_decoder
 from .convolution import (
     check_conv2d_loop,
@@ -25,7 +31,8 @@ from .upsampling import (
 
 __all__ = [
     "Check", "CheckFailed", "NotImplementedYet",
-    "check_basic_block", "check_batch_norm", "check_bottleneck", "check_resnet",
+    "check_basic_block", "check_batch_norm", "check_bottleneck", "check_dense_block",
+    "check_resnet",
     "check_decoder",
     "check_conv2d_loop", "check_conv_output_size", "check_conv_param_count",
     "check_receptive_field",
