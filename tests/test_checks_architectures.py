@@ -13,6 +13,7 @@ from labutils.checks.architectures import (
     check_basic_block,
     check_batch_norm,
     check_bottleneck,
+    check_dense_block,
     check_resnet,
 )
 
@@ -703,3 +704,240 @@ def test_resnet_whose_stage_blocks_lack_a_projection_is_told_so():
     text = str(error.value)
     assert "the difference is in stage 2 (torchvision's layer2)" in text
     assert "its shortcut needs a projection" in text
+
+
+# --------------------------------------------------------------------------- DenseNet
+
+
+def dense_layer(channels: int, growth_rate: int) -> nn.Sequential:
+    return nn.Sequential(nn.BatchNorm2d(channels), nn.ReLU(),
+                         nn.Conv2d(channels, growth_rate, 3, padding=1, bias=False))
+
+
+class GoodDenseBlock(nn.Module):
+    """The solution's style: a ModuleList, a list of features, one torch.cat per layer."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        super().__init__()
+        self.layers = nn.ModuleList(dense_layer(in_channels + i * growth_rate, growth_rate)
+                                    for i in range(num_layers))
+
+    def forward(self, x):
+        features = [x]
+        for layer in self.layers:
+            features.append(layer(torch.cat(features, dim=1)))
+        return torch.cat(features, dim=1)
+
+
+class GrowingTensorDenseBlock(GoodDenseBlock):
+    """Right, another style: one tensor that grows by concatenation."""
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = torch.cat([x, layer(x)], dim=1)
+        return x
+
+
+class FunctionalReluDenseBlock(nn.Module):
+    """Right, another style: two ModuleLists and F.relu."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        super().__init__()
+        sizes = [in_channels + i * growth_rate for i in range(num_layers)]
+        self.norms = nn.ModuleList(nn.BatchNorm2d(c) for c in sizes)
+        self.convs = nn.ModuleList(nn.Conv2d(c, growth_rate, 3, padding=1, bias=False)
+                                   for c in sizes)
+
+    def forward(self, x):
+        for norm, conv in zip(self.norms, self.convs):
+            x = torch.cat([x, conv(F.relu(norm(x)))], 1)
+        return x
+
+
+class ConcatenatingLayer(nn.Module):
+    def __init__(self, channels, growth_rate):
+        super().__init__()
+        self.layer = dense_layer(channels, growth_rate)
+
+    def forward(self, x):
+        return torch.cat((x, self.layer(x)), dim=1)
+
+
+class SequentialDenseBlock(nn.Sequential):
+    """Right, torchvision's style: each layer returns its input and its new features."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        super().__init__(*[ConcatenatingLayer(in_channels + i * growth_rate, growth_rate)
+                           for i in range(num_layers)])
+
+
+class AddingDenseBlock(nn.Module):
+    """Wrong: adds like a residual block (each layer keeps in_channels)."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        super().__init__()
+        self.layers = nn.ModuleList(dense_layer(in_channels, in_channels)
+                                    for _ in range(num_layers))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = x + layer(x)
+        return x
+
+
+class ChainedDenseBlock(nn.Module):
+    """Wrong: a plain chain of layers, concatenated with the input once at the end."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        super().__init__()
+        self.layers = nn.Sequential(*[dense_layer(in_channels if i == 0 else growth_rate,
+                                                  growth_rate) for i in range(num_layers)])
+
+    def forward(self, x):
+        return torch.cat([x, self.layers(x)], dim=1)
+
+
+class InputOnlyDenseBlock(nn.Module):
+    """Wrong: every layer sees only the block's input."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        super().__init__()
+        self.layers = nn.ModuleList(dense_layer(in_channels, growth_rate)
+                                    for _ in range(num_layers))
+
+    def forward(self, x):
+        return torch.cat([x] + [layer(x) for layer in self.layers], dim=1)
+
+
+class PythonListDenseBlock(GoodDenseBlock):
+    """Wrong: the layers sit in a plain list, so PyTorch does not see their weights."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        nn.Module.__init__(self)
+        self.layers = [dense_layer(in_channels + i * growth_rate, growth_rate)
+                       for i in range(num_layers)]
+
+
+class BatchDimDenseBlock(GoodDenseBlock):
+    """Wrong: torch.cat without dim=1."""
+
+    def forward(self, x):
+        features = [x]
+        for layer in self.layers:
+            features.append(layer(torch.cat(features)))
+        return torch.cat(features)
+
+
+class NoInputDenseBlock(GoodDenseBlock):
+    """Wrong: the output leaves out the block's input."""
+
+    def forward(self, x):
+        features = [x]
+        for layer in self.layers:
+            features.append(layer(torch.cat(features, dim=1)))
+        return torch.cat(features[1:], dim=1)
+
+
+class InputLastDenseBlock(GoodDenseBlock):
+    """Wrong: the input comes after the new features."""
+
+    def forward(self, x):
+        features = [x]
+        for layer in self.layers:
+            features.append(layer(torch.cat(features, dim=1)))
+        return torch.cat(features[1:] + [x], dim=1)
+
+
+class ConvFirstDenseBlock(GoodDenseBlock):
+    """Wrong: convolution, batch norm, ReLU (the order of lab 03's blocks)."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        nn.Module.__init__(self)
+        self.layers = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(in_channels + i * growth_rate, growth_rate, 3, padding=1,
+                                    bias=False), nn.BatchNorm2d(growth_rate), nn.ReLU())
+            for i in range(num_layers))
+
+
+class NoPaddingDenseBlock(GoodDenseBlock):
+    """Wrong: 3x3 convolutions without padding shrink the maps, so torch.cat fails."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        nn.Module.__init__(self)
+        self.layers = nn.ModuleList(
+            nn.Sequential(nn.BatchNorm2d(in_channels + i * growth_rate), nn.ReLU(),
+                          nn.Conv2d(in_channels + i * growth_rate, growth_rate, 3, bias=False))
+            for i in range(num_layers))
+
+
+class BiasDenseBlock(GoodDenseBlock):
+    """Wrong: convolutions with a bias."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        nn.Module.__init__(self)
+        self.layers = nn.ModuleList(
+            nn.Sequential(nn.BatchNorm2d(in_channels + i * growth_rate), nn.ReLU(),
+                          nn.Conv2d(in_channels + i * growth_rate, growth_rate, 3, padding=1))
+            for i in range(num_layers))
+
+
+class NoReluDenseBlock(GoodDenseBlock):
+    """Wrong: batch norm straight into the convolution."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        nn.Module.__init__(self)
+        self.layers = nn.ModuleList(
+            nn.Sequential(nn.BatchNorm2d(in_channels + i * growth_rate),
+                          nn.Conv2d(in_channels + i * growth_rate, growth_rate, 3, padding=1,
+                                    bias=False))
+            for i in range(num_layers))
+
+
+class HardCodedGrowthDenseBlock(GoodDenseBlock):
+    """Wrong: growth_rate ignored (always 3, the first setting the check tries)."""
+
+    def __init__(self, in_channels, growth_rate, num_layers):
+        super().__init__(in_channels, 3, num_layers)
+
+
+class StubDenseBlock(nn.Module):
+    def __init__(self, in_channels, growth_rate, num_layers):
+        super().__init__()
+        raise NotImplementedError()
+
+
+@pytest.mark.parametrize("right", [GoodDenseBlock, GrowingTensorDenseBlock,
+                                   FunctionalReluDenseBlock, SequentialDenseBlock])
+def test_dense_block_right_answers_pass(right, capsys):
+    check_dense_block(right)
+    assert "DenseBlock: channels grow by growth_rate" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (AddingDenseBlock, "the new features were added to the input, as in a residual block"),
+    (ChainedDenseBlock, "only one layer's new features reached the output"),
+    (InputOnlyDenseBlock, "each layer sees the block's input *and* the features"),
+    (PythonListDenseBlock, "not in a plain Python list"),
+    (BatchDimDenseBlock, "join along the channels (dim=1)"),
+    (NoInputDenseBlock, "the block's own input is left out of the output"),
+    (InputLastDenseBlock, "(the input comes last)"),
+    (ConvFirstDenseBlock, "it comes after the convolution"),
+    (NoPaddingDenseBlock, "Your convolutions gave these shapes"),
+    (BiasDenseBlock, "has a bias"),
+    (NoReluDenseBlock, "apply the ReLU between the batch norm and the convolution"),
+    (HardCodedGrowthDenseBlock, "new channels, not growth_rate = 4"),
+])
+def test_dense_block_wrong_answers_are_named(wrong, message):
+    with pytest.raises(CheckFailed) as error:
+        check_dense_block(wrong)
+    assert message in str(error.value)
+
+
+def test_dense_block_stub_says_not_done():
+    with pytest.raises(NotImplementedYet):
+        check_dense_block(StubDenseBlock)
+
+
+def test_dense_block_needs_the_class():
+    with pytest.raises(CheckFailed, match="not a class"):
+        check_dense_block(GoodDenseBlock(4, 2, 2))

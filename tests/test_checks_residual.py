@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 import torch
+from conftest import MIRROR, needs_mirror
 from torch import nn
 
+import labutils
+from labutils import random_shift
 from labutils.checks import CheckFailed, NotImplementedYet
 from labutils.checks.residual import (
+    TARGETS,
     check_cnn_backbone,
     check_cnn_classifier,
     check_residual_block,
 )
+from labutils.reference.lab03 import CNNBackBone as ReferenceBackBone
 
 
 class ResidualBlock(nn.Module):
@@ -517,3 +525,46 @@ def test_block_whose_forward_returns_nothing():
 
     text = block_message(NoReturn)
     assert "returned a NoneType for an input of shape (2, 8, 16, 16)" in text
+
+
+# ------------------------------------------------------ the hint's design reaches the target
+
+
+def lab03_cell(start: str) -> str:
+    """The source of the one code cell of lab 03's solution that starts with ``start``."""
+    notebook = Path(__file__).resolve().parents[1] / "solutions" / "03_residual_networks.ipynb"
+    sources = ["".join(cell["source"]) for cell in json.loads(notebook.read_text())["cells"]
+               if cell["cell_type"] == "code"]
+    found = [source for source in sources if source.startswith(start)]
+    assert len(found) == 1, f"expected one cell of lab 03 starting with {start!r}"
+    return found[0]
+
+
+@needs_mirror
+def test_the_hints_global_average_pooling_classifier_reaches_the_target(monkeypatch, capsys):
+    """The check's hint suggests global average pooling before the linear layer: such a
+    classifier passes the check and, trained with the lab's own recipe (the notebook's
+    ``train_classifier``, run here from the notebook), reaches the lab's target."""
+    class GlobalPoolClassifier(nn.Module):
+        def __init__(self, num_classes: int = 10):
+            super().__init__()
+            self.backbone = ReferenceBackBone()
+            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                      nn.Linear(64, num_classes))
+
+        def forward(self, x):
+            return self.head(self.backbone(x))
+
+    check_cnn_classifier(GlobalPoolClassifier, ReferenceBackBone)
+    monkeypatch.setenv("LABUTILS_DATA_MIRROR", str(MIRROR))
+    lab = {"torch": torch, "nn": nn, "labutils": labutils, "random_shift": random_shift}
+    exec(lab03_cell("train_set, test_set = labutils.load_mnist()"), lab)  # noqa: S102
+    exec(lab03_cell("EPOCHS = "), lab)  # noqa: S102
+    labutils.set_seed(0)
+    model = GlobalPoolClassifier()
+    lab["train_classifier"](model)
+    accuracy = labutils.accuracy(labutils.predict(model, lab["X_test"]), lab["y_test"]).item()
+    target = next(t for t in TARGETS if t.name == "MNIST test accuracy")
+    assert accuracy >= target.goal, (
+        f"the global-average-pooling classifier reached {accuracy:.2%} with lab 03's recipe, "
+        f"below the {target.goal:.1%} target")

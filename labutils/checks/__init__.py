@@ -6,7 +6,13 @@ and the help for when you are stuck: ``hint`` (hints.py), ``use_reference``
 """
 
 from . import stubs
-from .architectures import check_basic_block, check_batch_norm, check_bottleneck, check_resnet
+from .architectures import (
+    check_basic_block,
+    check_batch_norm,
+    check_bottleneck,
+    check_dense_block,
+    check_resnet,
+)
 from .autoencoders import check_decoder
 from .convolution import (
     check_conv2d_loop,
@@ -32,7 +38,8 @@ from .upsampling import (
 __all__ = [
     "Check", "CheckFailed", "NotImplementedYet",
     "assert_target", "hint", "scorecard", "use_reference",
-    "check_basic_block", "check_batch_norm", "check_bottleneck", "check_resnet",
+    "check_basic_block", "check_batch_norm", "check_bottleneck", "check_dense_block",
+    "check_resnet",
     "check_decoder",
     "check_conv2d_loop", "check_conv_output_size", "check_conv_param_count",
     "check_receptive_field",

@@ -32,6 +32,73 @@ from .core import (
     recording,
     shape_of,
 )
+from .progress import Target
+
+LAB = 4
+EXERCISES = ("BatchNorm2d", "BasicBlock", "Bottleneck", "ResNet", "DenseBlock")
+HINTS: dict[str, tuple[str, ...]] = {
+    "BatchNorm2d": (
+        "Batch norm keeps one mean and one variance per channel. Over which dimensions of "
+        "(N, C, H, W) do you average, and which one do you keep?",
+        "In training mode: mean and biased variance of the batch over dim=(0, 2, 3); update "
+        "the running averages with (1 - momentum) * old + momentum * new, storing the "
+        "unbiased variance (multiply by n / (n - 1), n = N * H * W). In eval mode: use the "
+        "running averages and change nothing.",
+        "Both modes end the same way: (x - mean) / sqrt(var + eps), then times weight plus "
+        "bias, every per-channel vector reshaped with .view(1, -1, 1, 1). Make weight and "
+        "bias nn.Parameter(torch.ones / torch.zeros(num_features)) and the running averages "
+        "buffers with self.register_buffer.",
+    ),
+    "BasicBlock": (
+        "Two 3x3 convolutions, each followed by batch norm; the input is added back before "
+        "the last ReLU. When can the input be added as it is, and when must it be changed?",
+        "Only the first convolution has the block's stride. The shortcut is nn.Identity() "
+        "when stride == 1 and in_channels == channels; otherwise a 1x1 convolution with "
+        "that stride and `channels` outputs, then a batch norm.",
+        "forward: out = relu(bn1(conv1(x))); out = bn2(conv2(out)); return "
+        "relu(out + shortcut(x)). Every convolution has bias=False and padding 1 (3x3) or "
+        "0 (1x1).",
+    ),
+    "Bottleneck": (
+        "Three convolutions: narrow, work, widen. The output has 4 * channels channels, "
+        "which is what decides whether the shortcut needs a projection.",
+        "1x1 from in_channels to channels, 3x3 from channels to channels with the block's "
+        "stride and padding 1, 1x1 from channels to 4 * channels; a batch norm after each, "
+        "all convolutions with bias=False.",
+        "ReLU after the first two batch norms only; then return relu(out + shortcut(x)), "
+        "where the shortcut is the identity if stride == 1 and in_channels == 4 * channels, "
+        "else a 1x1 convolution (with the stride) to 4 * channels and a batch norm.",
+    ),
+    "ResNet": (
+        "Keep one variable for the number of channels the next block receives: it starts "
+        "at widths[0] (the stem's output) and becomes width * block.expansion after every "
+        "block.",
+        "Two loops: over the stages (zip(stage_sizes, widths)) and over the blocks of a "
+        "stage. The first block of every stage but the first gets stride 2; all others 1.",
+        "Collect each stage's blocks in an nn.Sequential, all stages in "
+        "self.stages = nn.Sequential(...), and make self.head = nn.Sequential("
+        "nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes)). forward "
+        "is head(stages(stem(x))).",
+    ),
+    "DenseBlock": (
+        "A residual block adds its new features to its input; a dense block concatenates "
+        "them along the channels. So how many channels come out after num_layers layers "
+        "that each add growth_rate?",
+        "Layer i (counting from 0) receives everything so far: in_channels + i * "
+        "growth_rate channels. It is batch norm, ReLU, then a 3x3 convolution (padding 1, "
+        "bias=False) to growth_rate channels. Keep the layers in an nn.ModuleList so that "
+        "PyTorch sees their weights.",
+        "forward: features = [x]; for each layer, new = layer(torch.cat(features, dim=1)) "
+        "and features.append(new); return torch.cat(features, dim=1): the input first, then "
+        "the new features in the order they were made.",
+    ),
+}
+TARGETS = (
+    Target("Fashion-MNIST test accuracy", goal=0.90,
+           advice="train the narrow ResNet again from a fresh model (re-run the cell that "
+           "builds it); check that your blocks pass their checks. A model that is still "
+           "improving at the last epoch gains from one or two more (epochs)."),
+)
 
 # ------------------------------------------------------------------------ batch norm
 
@@ -677,3 +744,238 @@ def check_resnet(ResNet: type, BasicBlock: type, Bottleneck: type) -> None:
         _compare_shapes(check, model, reference, name)
     check.passed("ResNet-18, -34 and -50 match torchvision's parameter counts "
                  "(11,689,512 / 21,797,672 / 25,557,032) and stage shapes.")
+
+
+# ------------------------------------------------------------------------ DenseNet
+
+# (in_channels, growth_rate, num_layers, input height, width) of the blocks the check builds
+DENSE_SETTINGS = [(5, 3, 4, 6, 7), (8, 4, 2, 5, 5)]
+
+
+def _dense_expected_parameters(in_channels: int, growth: int, layers: int) -> int:
+    """Batch norm (2 per channel) and a bias-free 3x3 convolution in every layer."""
+    total = 0
+    for i in range(layers):
+        seen = in_channels + i * growth
+        total += 2 * seen + 9 * seen * growth
+    return total
+
+
+def _dense_output(check: Check, block: nn.Module, x: torch.Tensor, what: str,
+                  convs: list[nn.Module]) -> torch.Tensor:
+    """``block(x)`` in eval mode; a crash lists the shapes the convolutions gave."""
+    block.eval()
+    with recording(convs) as calls:
+        try:
+            with torch.no_grad():
+                return check.call(block, x.clone(), description=f"{what} applied to a batch "
+                                  f"of shape {tuple(x.shape)}",
+                                  hint="torch.cat joins tensors along one dimension, and "
+                                  "they must agree in all the others: join along the channels "
+                                  "(dim=1), and keep height and width with 3x3 convolutions "
+                                  "and padding=1.")
+        except NotImplementedYet:
+            raise
+        except CheckFailed as error:
+            if calls:
+                error.message += ("\nYour convolutions gave these shapes, in the order they "
+                                  "ran: " + ", ".join(str(c.output_shape) for c in calls) + ".")
+                error.args = (error.message,)
+            raise
+
+
+def _check_dense_shape(check: Check, out: object, x: torch.Tensor, what: str,
+                       growth: int, layers: int) -> None:
+    """Shape (N, in + layers * growth, H, W), with the input as its first channels."""
+    n, c, h, w = x.shape
+    expected = (n, c + layers * growth, h, w)
+    check.that(isinstance(out, torch.Tensor),
+               f"{what} returned {described(out)}.", f"a tensor of shape {expected}.",
+               "return torch.cat(features, dim=1).")
+    found = tuple(out.shape)
+    if found == expected:
+        check.ok()
+    elif len(found) != 4 or found[0] != n:
+        check.fail(f"{what} turned a batch of shape {tuple(x.shape)} into {found}.",
+                   f"{expected}.",
+                   "join the features along the channels: torch.cat(features, dim=1); "
+                   "dim=0 would stack them as more images.")
+    elif found[2:] != (h, w):
+        check.fail(f"{what} returned height and width {found[2:]} for an input of "
+                   f"{(h, w)}.", f"{expected}: a dense block keeps the size.",
+                   "3x3 convolutions with padding=1.")
+    elif found[1] == c:
+        check.fail(f"{what} returned {c} channels, as many as it received: the new features "
+                   "were added to the input, as in a residual block.",
+                   f"{expected[1]} channels = in_channels + num_layers * growth_rate "
+                   f"= {c} + {layers} * {growth}: a dense block concatenates.",
+                   "torch.cat([x, new_features], dim=1) instead of x + new_features.")
+    elif found[1] == c + growth:
+        check.fail(f"{what} returned {found[1]} channels = in_channels + growth_rate: only "
+                   "one layer's new features reached the output.",
+                   f"{expected[1]} channels = in_channels + num_layers * growth_rate "
+                   f"= {c} + {layers} * {growth}.",
+                   "keep the output of every layer in a list (features.append(new)) and "
+                   "concatenate them all at the end.")
+    elif found[1] == layers * growth:
+        check.fail(f"{what} returned {found[1]} channels = num_layers * growth_rate: the "
+                   "block's own input is left out of the output.",
+                   f"{expected[1]} channels: the input first, then every layer's "
+                   "new features.", "start the list with the input: features = [x].")
+    elif (found[1] - c) % layers == 0 and found[1] > c:
+        check.fail(f"{what} returned {found[1]} channels: each of its {layers} layers made "
+                   f"{(found[1] - c) // layers} new channels, not growth_rate = {growth}.",
+                   f"{expected[1]} = in_channels + num_layers * growth_rate "
+                   f"= {c} + {layers} * {growth}.",
+                   "give every convolution growth_rate outputs, the argument, not a number "
+                   "of your own.")
+    else:
+        check.fail(f"{what} returned {found[1]} channels.",
+                   f"{expected[1]} = in_channels + num_layers * growth_rate "
+                   f"= {c} + {layers} * {growth}.",
+                   "every layer makes growth_rate new channels, and the output is the "
+                   "input and all of them, concatenated.")
+    if not torch.equal(out[:, :c], x):
+        at_end = tuple(out.shape) == expected and torch.equal(out[:, -c:], x)
+        check.fail(f"The first {c} channels of {what}'s output are not its input"
+                   + (" (the input comes last)." if at_end else "."),
+                   "the input itself first, unchanged, then the new features in the order "
+                   "they were made.",
+                   "start with features = [x] and return torch.cat(features, dim=1).")
+    check.ok()
+
+
+def _check_dense_layers(check: Check, block: nn.Module, what: str, x: torch.Tensor,
+                        growth: int, layers: int) -> tuple[list, list]:
+    """The convolutions and batch norms, in the order they ran, with the sizes they need."""
+    c = x.shape[1]
+    watched = [m for m in block.modules() if isinstance(m, (nn.Conv2d, nn.BatchNorm2d))]
+    with recording(watched) as calls, torch.no_grad():
+        check.call(block.eval(), x.clone(), description=f"{what} applied to a batch")
+    convs = [call.layer for call in calls if isinstance(call.layer, nn.Conv2d)]
+    norms = [call.layer for call in calls if isinstance(call.layer, nn.BatchNorm2d)]
+    check.that(len(convs) == layers,
+               f"{what} ran {len(convs)} convolutions.",
+               f"{layers}, one per layer (num_layers={layers}).",
+               "make num_layers layers in a loop in __init__, and use each once in forward.")
+    for i, conv in enumerate(convs):
+        seen = c + i * growth
+        label = f"layer {i + 1} of {what}"
+        check.that(conv.kernel_size == (3, 3) and conv.out_channels == growth,
+                   f"The convolution of {label} is {conv.kernel_size[0]}x"
+                   f"{conv.kernel_size[1]} with {conv.out_channels} outputs.",
+                   f"3x3 with growth_rate = {growth} outputs.",
+                   "nn.Conv2d(channels_so_far, growth_rate, 3, padding=1, bias=False).")
+        if conv.in_channels != seen:
+            if conv.in_channels == c and i > 0:
+                hint = ("each layer sees the block's input *and* the features of every layer "
+                        "before it: apply it to torch.cat(features, dim=1), and build it "
+                        "with in_channels + i * growth_rate inputs.")
+            elif conv.in_channels == growth and i > 0:
+                hint = ("each layer sees everything before it, not only the previous layer's "
+                        "output: in_channels + i * growth_rate inputs.")
+            else:
+                hint = "layer i (from 0) receives in_channels + i * growth_rate channels."
+            check.fail(f"The convolution of {label} takes {conv.in_channels} channels.",
+                       f"{seen} = in_channels + {i} * growth_rate.", hint)
+        check.that(conv.bias is None,
+                   f"The convolution of {label} has a bias.",
+                   "bias=False: it follows a batch norm and a ReLU here, but DenseNet leaves "
+                   "the bias out, and so does the parameter count the check expects.",
+                   "nn.Conv2d(..., bias=False).")
+    check.that(len(norms) == layers,
+               f"{what} ran {len(norms)} batch norms.",
+               f"{layers}, one at the start of every layer.",
+               "each layer is nn.BatchNorm2d, nn.ReLU, then the convolution.")
+    for i, norm in enumerate(norms):
+        seen = c + i * growth
+        if norm.num_features != seen:
+            after = norm.num_features == growth
+            check.fail(f"The batch norm of layer {i + 1} of {what} has {norm.num_features} "
+                       "channels" + (", the convolution's outputs: it comes after the "
+                                     "convolution." if after else "."),
+                       f"{seen}: in a dense layer batch norm and ReLU come first, on all "
+                       "the features so far, and the convolution last.",
+                       "each layer is nn.BatchNorm2d(channels_so_far), nn.ReLU(), then "
+                       "nn.Conv2d(channels_so_far, growth_rate, 3, padding=1, bias=False).")
+    return convs, norms
+
+
+def _check_dense_values(check: Check, block: nn.Module, what: str, x: torch.Tensor,
+                        convs: list, norms: list) -> None:
+    """Each layer's new features are conv(relu(bn(everything so far))), with your layers."""
+    generator = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        for norm in norms:  # statistics and scales far from the defaults, so mistakes show
+            size = norm.num_features
+            norm.running_mean.copy_(torch.randn(size, generator=generator) * 0.5)
+            norm.running_var.copy_(torch.rand(size, generator=generator) + 0.5)
+            norm.weight.copy_(torch.rand(size, generator=generator) + 0.5)
+            norm.bias.copy_(torch.randn(size, generator=generator) * 0.5)
+        out = check.call(block.eval(), x.clone(), description=f"{what} in eval mode")
+        features = x
+        for i, (norm, conv) in enumerate(zip(norms, convs)):
+            expected = conv(torch.relu(norm(features)))
+            found = out[:, features.shape[1]:features.shape[1] + expected.shape[1]]
+            if not torch.allclose(found, expected, atol=1e-5):
+                without_relu = conv(norm(features))
+                hint = ("apply the ReLU between the batch norm and the convolution."
+                        if torch.allclose(found, without_relu, atol=1e-5) else
+                        "layer i computes conv(relu(bn(torch.cat(features, dim=1)))), and "
+                        "its output is appended to features.")
+                check.fail(f"The new features of layer {i + 1} of {what} are not "
+                           "conv(relu(batch_norm(all the features before it))) "
+                           f"(differences up to {(found - expected).abs().max().item():.3g}).",
+                           "batch norm, ReLU, convolution, applied to the input and all "
+                           "earlier layers' outputs, concatenated.", hint)
+            features = torch.cat([features, expected], dim=1)
+    check.ok()
+
+
+def _check_dense_gradients(check: Check, block: nn.Module, what: str, x: torch.Tensor) -> None:
+    x_grad = x.clone().requires_grad_(True)
+    out = check.call(block.train(), x_grad, description=f"{what} in training mode")
+    check.call(lambda: out.sum().backward(), description=f"backward() through {what}",
+               hint="build the output from torch operations only (no .detach(), .numpy(), "
+               "in-place changes of x).")
+    frozen = [type(p).__name__ for p in block.parameters() if p.grad is None]
+    check.that(x_grad.grad is not None and not frozen,
+               f"In {what}, "
+               + ("no gradient reached the input." if x_grad.grad is None
+                  else f"{len(frozen)} weight tensors got no gradient."),
+               "gradients for the input and every weight.",
+               "avoid torch.no_grad(), .detach() and .data in forward.")
+
+
+@own_random_state()
+def check_dense_block(DenseBlock: type) -> None:
+    """Your ``DenseBlock(in_channels, growth_rate, num_layers)``: concatenation, channel
+    growth, each layer batch norm -> ReLU -> 3x3 convolution on all earlier features."""
+    check = Check("DenseBlock")
+    check.is_class(DenseBlock, "DenseBlock")
+    for in_channels, growth, layers, height, width in DENSE_SETTINGS:
+        what = (f"DenseBlock(in_channels={in_channels}, growth_rate={growth}, "
+                f"num_layers={layers})")
+        block = check.call(DenseBlock, in_channels, growth, layers, description=what)
+        check.that(isinstance(block, nn.Module), f"{what} made a {type(block).__name__}.",
+                   "an nn.Module.", "class DenseBlock(nn.Module), and call super().__init__().")
+        found, expected = parameter_count(block), _dense_expected_parameters(in_channels,
+                                                                                growth, layers)
+        check.that(found > 0, f"{what} has no parameters that PyTorch can see.",
+                   f"{expected:,}: a batch norm and a convolution in each layer.",
+                   "keep the layers in nn.ModuleList([...]) (or nn.Sequential), not in a "
+                   "plain Python list, and assign it to self.")
+        x = torch.randn(2, in_channels, height, width,
+                        generator=torch.Generator().manual_seed(in_channels))
+        convs = [m for m in block.modules() if isinstance(m, nn.Conv2d)]
+        out = _dense_output(check, block, x, what, convs)
+        _check_dense_shape(check, out, x, what, growth, layers)
+        ran_convs, norms = _check_dense_layers(check, block, what, x, growth, layers)
+        check.that(found == expected, f"{what} has {found:,} parameters.",
+                   f"{expected:,}: in every layer a batch norm (2 per channel) and a bias-free "
+                   "3x3 convolution.",
+                   "make each layer once in __init__ and use it once in forward.")
+        _check_dense_values(check, block, what, x, ran_convs, norms)
+        _check_dense_gradients(check, block, what, x)
+    check.passed(f"channels grow by growth_rate per layer, input kept and concatenated "
+                 f"({check.count} checks passed).")

@@ -17,6 +17,52 @@ from torch import nn
 from labutils import count_parameters
 
 from .core import Check, described, leaf_layers, own_random_state, recording, shape_of
+from .progress import Target
+
+LAB = 3
+EXERCISES = ("ResidualBlock", "CNNBackBone", "CNNClassifier")
+HINTS: dict[str, tuple[str, ...]] = {
+    "ResidualBlock": (
+        "The block returns f(x) + x, so f(x) must have exactly the shape of x: the same "
+        "channels, the same height and width. Which arguments of nn.Conv2d decide that?",
+        "In __init__, make four layers and keep them as attributes: a convolution from "
+        "hidden_dim to hidden_dim channels with padding kernel_size // 2, an nn.ReLU, an "
+        "nn.Dropout2d(0.1) and an nn.BatchNorm2d(hidden_dim).",
+        "In forward, send x through the convolution, the activation, the dropout and the "
+        "batch norm, in that order, then add the untouched x to the result and return the "
+        "sum, with nothing after it.",
+    ),
+    "CNNBackBone": (
+        "Think in stages: a plain convolution sets the number of channels, residual blocks "
+        "then work at that width (they cannot change it), and a max-pool halves the size "
+        "before the next stage.",
+        "Two stages are enough: one at 14x14 with 32 channels and one at 7x7 with 64. "
+        "Remember to pass in_channels on to the very first convolution.",
+        "A layout that works well: a 3x3 convolution from in_channels to 32 channels with "
+        "batch norm and ReLU, max-pool, ResidualBlock(32, kernel_size=3), max-pool, a 3x3 "
+        "convolution from 32 to 64 channels with batch norm and ReLU, and "
+        "ResidualBlock(64, kernel_size=3). An nn.Sequential holds it all, and forward "
+        "returns its output: (N, 64, 7, 7) maps, not flattened.",
+    ),
+    "CNNClassifier": (
+        "The backbone gives maps of shape (N, C, H, W); the head must turn each image's "
+        "maps into num_classes scores. Count the weights of a linear layer on the flattened "
+        "maps before you choose one.",
+        "Two small heads: global average pooling (nn.AdaptiveAvgPool2d(1)), flatten and "
+        "nn.Linear(C, num_classes); or one more nn.MaxPool2d(2) (7x7 to 3x3), flatten, "
+        "dropout and nn.Linear(C * 3 * 3, num_classes).",
+        "In __init__: self.backbone = CNNBackBone() and self.head = nn.Sequential(...) "
+        "with one of the heads above, ending in nn.Linear(..., num_classes). In forward: "
+        "return self.head(self.backbone(x)), raw scores, no softmax.",
+    ),
+}
+TARGETS = (
+    Target("MNIST test accuracy", goal=0.985,
+           advice="run the training cell again from a fresh model (re-run the cell that "
+           "builds it); check that the head ends in raw scores with no softmax and that "
+           "the backbone shrinks the maps with pooling. A few more epochs (EPOCHS) help "
+           "a model that is still improving."),
+)
 
 # (hidden_dim, kernel_size, input height/width) of the blocks the check builds
 BLOCK_SIZES = [(8, 3, 16), (16, 5, 12), (4, 7, 9), (12, 3, 7)]
