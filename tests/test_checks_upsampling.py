@@ -12,6 +12,7 @@ from labutils.checks import CheckFailed, NotImplementedYet
 from labutils.checks.upsampling import (
     check_conv_transpose_by_hand,
     check_conv_transpose_output_size,
+    check_result_by_hand,
     check_unet,
     check_zero_insert_and_pad,
     random_transpose_configs,
@@ -588,3 +589,65 @@ class UpsampleUNet(nn.Module):
 def test_unet_in_other_right_styles_passes(right, capsys):
     check_unet(right)
     assert "UNet: all 16 checks passed" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ the 3x3 result by hand
+
+RIGHT_GRID = [[0, 1, 5], [2, 16, 17], [6, 13, 6]]
+
+
+@pytest.mark.parametrize("right", [
+    lambda: RIGHT_GRID,                                               # the exercise's form
+    lambda: torch.tensor(RIGHT_GRID, dtype=torch.float32),            # a tensor
+    lambda: np.array(RIGHT_GRID, dtype=np.int64),                     # a NumPy array
+    lambda: ((0.0, 1.0, 5.0), (2.0, 16.0, 17.0), (6.0, 13.0, 6.0)),  # tuples of floats
+    RIGHT_GRID,                                                       # the grid, no function
+    np.array(RIGHT_GRID) + 1e-7,                                      # printed, then copied
+])
+def test_result_by_hand_accepts_every_form_of_the_right_grid(right, capsys):
+    check_result_by_hand(right)
+    assert "your 3x3 result is right" in capsys.readouterr().out
+
+
+def test_result_by_hand_value_is_what_pytorch_computes():
+    x = torch.tensor([[1.0, 5.0], [3.0, 2.0]])
+    kernel = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+    assert F.conv_transpose2d(x[None, None], kernel[None, None])[0, 0].tolist() == RIGHT_GRID
+
+
+def test_result_by_hand_stub():
+    def result_by_hand():
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedYet, match="not done yet"):
+        check_result_by_hand(result_by_hand)
+
+
+@pytest.mark.parametrize(("wrong", "phrases"), [
+    ([[3, 17, 10], [10, 17, 4], [3, 2, 0]], ("kernel flipped by 180 degrees",
+                                             "the kernel as it is")),
+    ([[0, 0, 5], [0, 0, 2], [6, 4, 6]], ("only the last stamp is left", "add up")),
+    ([[0, 2, 6], [1, 16, 13], [5, 17, 6]], ("the grid is transposed", "row by row")),
+    ([[0, 1, 3], [2, 14, 11], [10, 19, 6]], ("read column by column",)),
+    ([[0, 1, 5], [2, 13, 17], [0, 4, 6]], ("x[1, 0] = 3 is missing",)),
+    ([[0, 1, 5], [2, 15, 17], [6, 13, 6]], ("1 of the 9 entries", "differs",
+                                            "at (row, column) (1, 1)")),
+    ([[0, 1, 5], [2, 16, 17], [6, 13, 8], ], ("(2, 2)",)),
+    ([[17]], ("shape (1, 1)", "ordinary (valid) convolution", "shape (3, 3)")),
+    ([[0, 5], [6, 6]], ("shape (2, 2)", "the size of the input")),
+    ([[0, 1, 0, 5], [2, 3, 10, 15], [0, 3, 0, 2], [6, 9, 4, 6]], ("shape (4, 4)", "stride 2")),
+    ([0, 1, 5, 2, 16, 17, 6, 13, 6], ("nine numbers in one row", "own brackets")),
+    ([[0, 1, 5], [2, 16], [6, 13, 6]], ("not a grid of numbers", "[3, 2, 3] entries")),
+    ("0 1 5 / 2 16 17 / 6 13 6", ("not a grid of numbers",)),
+    ([[0, 1, 5], [2, float("nan"), 17], [6, 13, 6]], ("nan or inf",)),
+])
+def test_result_by_hand_names_the_mistakes_students_make(wrong, phrases):
+    message = fails_with(check_result_by_hand, lambda: wrong, *phrases)
+    assert "16" not in message.split("\n", 1)[1], "a failure must not give the answer away"
+
+
+def test_result_by_hand_that_forgets_return():
+    def result_by_hand():
+        [[0, 1, 5], [2, 16, 17], [6, 13, 6]]  # noqa: B018 (the slip itself)
+
+    fails_with(check_result_by_hand, result_by_hand, "returned None", "`return`")

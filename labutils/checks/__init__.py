@@ -31,6 +31,7 @@ from .transfer import check_feature_extractor, check_fine_tuning_optimizer
 from .upsampling import (
     check_conv_transpose_by_hand,
     check_conv_transpose_output_size,
+    check_result_by_hand,
     check_unet,
     check_zero_insert_and_pad,
 )
@@ -47,7 +48,8 @@ __all__ = [
     "check_bce_with_logits", "check_multilabel_metrics",
     "check_cnn_backbone", "check_cnn_classifier", "check_residual_block",
     "check_feature_extractor", "check_fine_tuning_optimizer",
-    "check_conv_transpose_by_hand", "check_conv_transpose_output_size", "check_unet",
+    "check_conv_transpose_by_hand", "check_conv_transpose_output_size",
+    "check_result_by_hand", "check_unet",
     "check_zero_insert_and_pad",
 ]
 

@@ -1,7 +1,8 @@
 """Checks for lab 05: transposed convolution by hand, zero insertion, output sizes, U-Net.
 
 Each check runs your code on a few cases, compares it with PyTorch, and when something
-is off it tries the usual mistakes one by one to tell you which one it is.
+is off it tries the usual mistakes one by one to tell you which one it is. The lab's
+exercises, their hints and its target are listed first.
 """
 
 from __future__ import annotations
@@ -23,6 +24,69 @@ from .core import (
     recording,
     shape_of,
     which_mistake,
+)
+from .progress import Target
+
+LAB = 5
+EXERCISES = ("result_by_hand", "conv_transpose_by_hand", "zero_insert_and_pad",
+             "conv_transpose_output_size", "UNet")
+HINTS: dict[str, tuple[str, ...]] = {
+    "result_by_hand": (
+        "Draw a 3x3 grid of zeros. The top-left input pixel, 1, lays 1 x kernel onto the "
+        "top-left 2x2 block of the grid: that is its stamp.",
+        "Each input pixel has its own 2x2 block: 5 the top-right one, 3 the bottom-left one, "
+        "2 the bottom-right one. Write the four stamps down, each on a 3x3 grid of its own, "
+        "the kernel as it is (not flipped).",
+        "Add the four grids entry by entry. A corner gets one stamp, an edge middle two, and "
+        "the centre all four: 1*3 + 5*2 + 3*1 + 2*0.",
+    ),
+    "conv_transpose_by_hand": (
+        "Start from an output full of zeros, (H - 1) * stride + kh rows by "
+        "(W - 1) * stride + kw columns, and visit the input pixels one at a time.",
+        "Input pixel (i, j) stamps x[i, j] * kernel onto the output block whose top-left "
+        "corner is (i * stride, j * stride); the kernel is not flipped.",
+        "Add each stamp into its block with +=, not =: where blocks overlap, the values "
+        "sum. A slice of the output, out[top:top + kh, left:left + kw], is that block.",
+    ),
+    "zero_insert_and_pad": (
+        "Try stride 1 first: no zeros go between the pixels, yet the output is k - 1 pixels "
+        "wider than the input. How much padding makes a valid k x k convolution grow a row "
+        "by k - 1? Then stride 2: how far apart must two pixels be for their stamps to "
+        "start 2 pixels apart?",
+        "Between neighbouring pixels go stride - 1 zeros. Around the result go k - 1 rings "
+        "of zeros, less the `padding` p that the transposed convolution crops from each "
+        "side: p' = k - p - 1.",
+        "Make a zero tensor of (H - 1) * stride + 1 rows and (W - 1) * stride + 1 columns "
+        "(x.new_zeros keeps the batch and channels), copy x into every stride-th row and "
+        "column with step slicing, then F.pad it by p' on all four sides.",
+    ),
+    "conv_transpose_output_size": (
+        "Start from the simplest case, s = 1, p = 0, d = 1, no output padding: by hand you "
+        "found n + k - 1. With a stride, the n input pixels are placed s apart.",
+        "Dilation makes the kernel span d(k - 1) + 1 pixels; padding p now crops p pixels "
+        "from each side of the output; output_padding adds its rows on one side only.",
+        "All together: (n - 1) s - 2p + d(k - 1) + output_padding + 1, with whole numbers "
+        "only (no division).",
+    ),
+    "UNet": (
+        "Make every layer in __init__ from the four arguments and keep each kind in an "
+        "nn.ModuleList: depth encoder blocks, one bottleneck block, depth upsampling layers "
+        "and depth decoder blocks, then the 1x1 head.",
+        "Level i has base_channels * 2**i channels, the bottleneck base_channels * "
+        "2**depth. Each ConvTranspose2d(kernel_size=2, stride=2) halves the channels it "
+        "gets; the decoder block after it takes twice its output, because the skip is "
+        "joined to it.",
+        "forward: going down, run a block, save its output in a list, max-pool; then the "
+        "bottleneck; going up, from the deepest level: upsample, torch.cat with the saved "
+        "map of the same size (the list read backwards), decoder block; last, the head, "
+        "with no sigmoid.",
+    ),
+}
+TARGETS = (
+    Target("U-Net test foreground IoU", goal=0.80, percent=False,
+           advice="train the full 5 epochs with the one-cycle schedule of the lab; check "
+           "that UNet returns logits (no sigmoid) and that the masks are compared as "
+           "logits > 0; more epochs or base_channels=16 give the network more to work with."),
 )
 
 EXAMPLE_INPUT = [[1.0, 5.0], [3.0, 2.0]]
@@ -61,6 +125,113 @@ def _grid(t: torch.Tensor) -> str:
     """A small 2-D tensor as text, e.g. [[0, 1, 5], [2, 16, 17], [6, 13, 6]]."""
     rows = t.tolist()
     return "[" + ", ".join("[" + ", ".join(f"{v:g}" for v in row) + "]" for row in rows) + "]"
+
+
+# --------------------------------------------------------------------------- by hand, on paper
+
+
+def _overwritten(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """The example with each stamp overwriting the one before (row by row), not added."""
+    return _scatter(x, kernel, 1, place_with_stride=True, accumulate=False)
+
+
+def _hand_grid(check: Check, answer: Any) -> torch.Tensor:
+    """Your nine numbers as a float64 tensor of shape (3, 3)."""
+    what = "result_by_hand() returned" if callable(answer) else "Your result is"
+    raw = check.call(answer, description="result_by_hand()") if callable(answer) else answer
+    form = "a grid of three rows, e.g. return [[a, b, c], [d, e, f], [g, h, i]]"
+    if raw is None:
+        check.fail(f"{what} None: no numbers.", f"{form}.",
+                   "write `return` in front of your grid.")
+    grid = float_tensor(raw)
+    if grid is None:
+        rows = [len(row) for row in raw] if isinstance(raw, (list, tuple)) and all(
+            isinstance(row, (list, tuple)) for row in raw) else None
+        check.fail(f"{what} {raw!r}, which is not a grid of numbers"
+                   + (f" (its rows have {rows} entries)." if rows else "."),
+                   f"{form}: three rows of three numbers.",
+                   "write each entry as a number (such as 4 or 2.5), each row in its own brackets.")
+    if grid.dim() == 1 and grid.numel() == 9:
+        check.fail(f"{what} nine numbers in one row.", f"{form}.",
+                   "put the three rows of the output in their own brackets, top row first.")
+    if tuple(grid.shape) != (3, 3):
+        words = {
+            (1, 1): ": one number, the size of an ordinary (valid) convolution of a 2x2 "
+                    "input with a 2x2 kernel",
+            (2, 2): ": the size of the input",
+            (4, 4): ": the size of the output with stride 2, where the stamps do not overlap",
+        }.get(tuple(grid.shape), "")
+        check.fail(f"{what} of shape {tuple(grid.shape)}{words}.",
+                   "shape (3, 3): (n - 1) * stride + k = (2 - 1) * 1 + 2 = 3 rows and "
+                   "columns.",
+                   "a transposed convolution makes the map larger: each of the four input "
+                   "pixels stamps a whole 2x2 copy of the kernel, one pixel apart, onto a 3x3 "
+                   "grid.")
+    if not bool(torch.isfinite(grid).all()):
+        check.fail(f"{what} a grid that holds nan or inf.", "nine finite numbers.",
+                   "every entry is a small sum of products of the numbers given.")
+    return grid
+
+
+def _hand_mistake(grid: torch.Tensor, x: torch.Tensor, kernel: torch.Tensor,
+                  expected: torch.Tensor) -> tuple[str, str] | None:
+    """What a known wrong grid shows, and the hint for it; None when it is no known one."""
+    if _same(grid, _reference_transpose(x, kernel.flip(0, 1))):
+        return ("it is the result of the kernel flipped by 180 degrees (true convolution).",
+                "each input pixel stamps the kernel as it is: x[i, j] * kernel, with the "
+                "kernel's top-left weight on the block's top-left corner.")
+    if _same(grid, _overwritten(x, kernel)):
+        return ("where stamps overlap, only the last stamp is left.",
+                "overlapping stamps add up: an entry covered by two or four stamps is their "
+                "sum.")
+    if _same(grid, expected.T):
+        return ("its rows are the columns of the right result: the grid is transposed.",
+                "write the output row by row: the first inner list is the top row.")
+    if _same(grid, _reference_transpose(x.T, kernel)) or _same(grid, _reference_transpose(
+            x, kernel.T)):
+        return ("it is the result of an input or kernel read column by column.",
+                "x[i, j] and kernel[u, v] have their row first: x = [[1, 5], [3, 2]] has 1 "
+                "and 5 in its top row.")
+    for i in range(2):
+        for j in range(2):
+            stamp = torch.zeros(3, 3, dtype=torch.float64)
+            stamp[i:i + 2, j:j + 2] = x[i, j] * kernel
+            if _same(grid, expected - stamp):
+                return (f"the stamp of input pixel x[{i}, {j}] = {x[i, j].item():g} is "
+                        "missing.",
+                        "all four input pixels stamp a scaled kernel onto the grid; add the "
+                        "four stamps.")
+    return None
+
+
+def check_result_by_hand(result_by_hand: Any) -> None:
+    """Check your 3x3 result of the transposed convolution of [[1, 5], [3, 2]] with the
+    kernel [[0, 1], [2, 3]], stride 1, against ``F.conv_transpose2d``. ``result_by_hand``
+    is a function that returns the grid, or the grid itself (nested lists, a tensor or a
+    NumPy array)."""
+    check = Check("result_by_hand")
+    x = torch.tensor(EXAMPLE_INPUT, dtype=torch.float64)
+    kernel = torch.tensor(EXAMPLE_KERNEL, dtype=torch.float64)
+    grid = _hand_grid(check, result_by_hand)
+    check.ok()
+    expected = _reference_transpose(x, kernel)
+    if _same(grid, expected):
+        check.passed("your 3x3 result is right: it equals F.conv_transpose2d.")
+        return
+    known = _hand_mistake(grid, x, kernel, expected)
+    if known is not None:
+        check.fail(f"Your grid {_grid(grid)} is not the transposed convolution: {known[0]}",
+                   "the sum of the four stamps.", known[1])
+    wrong = [(i, j) for i in range(3) for j in range(3)
+             if abs(grid[i, j].item() - expected[i, j].item()) > 1e-4]
+    places = ", ".join(f"({i}, {j})" for i, j in wrong)
+    differ = "differs" if len(wrong) == 1 else "differ"
+    check.fail(f"{len(wrong)} of the 9 entries of your grid {_grid(grid)} {differ} from "
+               f"F.conv_transpose2d: at (row, column) {places}, counting from 0.",
+               "each of them to be the sum of the stamps that cover it (your other "
+               "entries are right).",
+               "an entry is the sum of the stamps that cover it: list which of the four "
+               "2x2 blocks contain it, and add x[i, j] * kernel[u, v] for each.")
 
 
 # --------------------------------------------------------------------------- exercise 1
