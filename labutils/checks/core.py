@@ -236,8 +236,11 @@ class Check:
 
     def passed(self, summary: str | None = None) -> None:
         """Print the one line that says everything passed."""
+        from .progress import PASSED, record_exercise  # progress builds on this module
+
         text = summary or f"all {self.count} checks passed."
         print(f"{GREEN}{self.name}: {text}{RESET}")
+        record_exercise(self.name, PASSED)
 
     # -- asking ----------------------------------------------------------------------
     def that(self, condition: bool, found: str, expected: str | None = None,
