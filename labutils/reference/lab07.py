@@ -1,4 +1,5 @@
-"""The workbook's answers to lab 07's exercises, the same code as solutions/07_autoencoders.ipynb (tests/test_reference.py compares them)."""
+"""The workbook's answers to lab 07's exercises, the same code as
+solutions/07_autoencoders.ipynb (tests/test_reference.py compares them)."""
 
 from torch import nn
 

@@ -1,4 +1,5 @@
-"""The workbook's answers to lab 08's exercises, the same code as solutions/08_multilabel_resnets.ipynb (tests/test_reference.py compares them)."""
+"""The workbook's answers to lab 08's exercises, the same code as
+solutions/08_multilabel_resnets.ipynb (tests/test_reference.py compares them)."""
 
 import torch
 
