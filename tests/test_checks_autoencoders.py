@@ -192,3 +192,42 @@ def test_decoder_that_gives_nan():
         return Nan()
 
     fails_with(nan_decoder, "returned nan or inf values")
+
+
+# ------------------------------------------------------------------ hints, reference, targets
+
+
+def test_lab_07_lists_its_exercise_with_two_or_three_hints():
+    from labutils.checks import autoencoders
+
+    assert autoencoders.LAB == 7 and autoencoders.EXERCISES == ("build_decoder",)
+    hints = autoencoders.HINTS["build_decoder"]
+    assert 2 <= len(hints) <= 3 and all(len(text.split()) >= 15 for text in hints)
+
+
+def test_the_workbook_decoder_passes_its_check(capsys):
+    from labutils.reference.lab07 import build_decoder
+
+    check_decoder(build_decoder)
+    assert "build_decoder: all" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("name", "ratio", "reached"), [
+    ("16-number autoencoders, worst test MSE / baseline", 0.19, True),
+    ("Denoising autoencoder, test MSE / baseline", 0.25, True),
+    ("16-number autoencoders, worst test MSE / baseline", 0.31, False),
+    ("Denoising autoencoder, test MSE / baseline", float("nan"), False),
+])
+def test_lab_07_targets_want_a_low_error(name, ratio, reached, monkeypatch, capsys):
+    from labutils.checks import progress
+
+    monkeypatch.setattr(progress, "_targets", {})
+    if reached:
+        progress.assert_target(name, ratio)
+        assert "at most 0.250: reached" in capsys.readouterr().out
+    else:
+        with pytest.raises(progress.TargetMissed) as missed:
+            progress.assert_target(name, ratio)
+        assert "the target is at most 0.250" in str(missed.value)
+        assert "What usually helps: " in str(missed.value)
+    assert progress.scorecard(7, show=False).reached(name) is reached

@@ -274,3 +274,46 @@ def test_metrics_unexpected_values_get_a_message(wrong, message):
     with pytest.raises(CheckFailed) as error:
         check_multilabel_metrics(wrong)
     assert message in str(error.value)
+
+
+# ------------------------------------------------------------------ hints, reference, targets
+
+
+def test_lab_08_lists_its_exercises_with_two_or_three_hints():
+    from labutils.checks import multilabel
+
+    assert multilabel.LAB == 8
+    assert multilabel.EXERCISES == ("bce_with_logits", "multilabel_metrics")
+    for name in multilabel.EXERCISES:
+        hints = multilabel.HINTS[name]
+        assert 2 <= len(hints) <= 3 and all(len(text.split()) >= 15 for text in hints)
+
+
+def test_the_workbook_answers_pass_their_checks(capsys):
+    from labutils.reference import lab08
+
+    check_bce_with_logits(lab08.bce_with_logits)
+    check_multilabel_metrics(lab08.multilabel_metrics)
+    out = capsys.readouterr().out
+    assert "bce_with_logits: all" in out and "multilabel_metrics: all" in out
+
+
+@pytest.mark.parametrize(("name", "value", "reached"), [
+    ("Held-out exact-match ratio", 0.912, True),
+    ("Held-out exact-match ratio", 0.799, False),
+    ("Held-out macro F1", 0.975, True),
+    ("Held-out macro F1", 0.85, False),
+])
+def test_lab_08_targets(name, value, reached, monkeypatch, capsys):
+    from labutils.checks import progress
+
+    monkeypatch.setattr(progress, "_targets", {})
+    if reached:
+        progress.assert_target(name, value)
+        assert f"{value:.3f}, target at least" in capsys.readouterr().out
+    else:
+        with pytest.raises(progress.TargetMissed) as missed:
+            progress.assert_target(name, value)
+        assert f"This run measured {value:.3f}" in str(missed.value)
+        assert "What usually helps: " in str(missed.value)
+    assert progress.scorecard(8, show=False).reached(name) is reached

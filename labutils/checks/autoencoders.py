@@ -9,6 +9,38 @@ import torch
 from torch import nn
 
 from .core import Check, own_random_state, parameter_count, shape_of
+from .progress import Target
+
+LAB = 7
+EXERCISES = ("build_decoder",)
+HINTS: dict[str, tuple[str, ...]] = {
+    "build_decoder": (
+        "Work backwards from 28x28. Which size reaches 28 after two doublings? Once you "
+        "know it, the question is how an h x w code grows to that size; lab 05's formula "
+        "(in - 1) * stride - 2 * padding + kernel_size gives the size after each layer.",
+        "Mirror the encoder: a first transposed convolution with stride 1 and kernel size "
+        "(8 - h, 8 - w) takes h x w to 7x7, since (h - 1) + (8 - h - 1) + 1 = 7. Then two "
+        "layers double the size, 7 -> 14 -> 28: kernel_size=4, stride=2, padding=1 does "
+        "it. Between the layers, batch norm and ReLU; at the end, one channel.",
+        "The whole plan in words: read C, h and w from latent_shape; transposed convolution "
+        "from C to hidden channels with kernel (8 - h, 8 - w), batch norm, ReLU; a stride-2 "
+        "transposed convolution from hidden to hidden (kernel 4, padding 1), batch norm, "
+        "ReLU; a 3x3 convolution (padding 1) from hidden to hidden, batch norm, ReLU; a "
+        "last stride-2 transposed convolution from hidden to 1 channel; a sigmoid, so that "
+        "every pixel lies in [0, 1]. Put them in an nn.Sequential and return it.",
+    ),
+}
+TARGETS = (
+    Target("16-number autoencoders, worst test MSE / baseline", goal=0.25, percent=False,
+           higher_is_better=False,
+           advice="check that the training loss falls in every epoch (if it stalls, try "
+           "a smaller MAX_LR) and that the decoder ends with a sigmoid; more EPOCHS, say 8, "
+           "usually lowers every error."),
+    Target("Denoising autoencoder, test MSE / baseline", goal=0.25, percent=False,
+           higher_is_better=False,
+           advice="make sure the noise goes into the input only, never into the target, and "
+           "that the model gets the roomier 8x4x4 code; more EPOCHS (say 8) helps too."),
+)
 
 # Encoder output shapes (channels, height, width) the decoder must accept.
 LATENT_SHAPES = [(16, 1, 1), (4, 2, 2), (8, 4, 4), (3, 3, 3), (32, 7, 7)]

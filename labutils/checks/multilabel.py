@@ -20,6 +20,44 @@ import torch.nn.functional as F
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
 
 from .core import Check, float_tensor
+from .progress import Target
+
+LAB = 8
+EXERCISES = ("bce_with_logits", "multilabel_metrics")
+HINTS: dict[str, tuple[str, ...]] = {
+    "bce_with_logits": (
+        "Write the loss of one entry with the logit z instead of p = sigmoid(z). Two facts "
+        "help: log sigmoid(z) = -log(1 + exp(-z)) and log(1 - sigmoid(z)) = -z - "
+        "log(1 + exp(-z)). Put them into -[y log p + (1 - y) log(1 - p)] and simplify.",
+        "You should reach (1 - y) * z + log(1 + exp(-z)). It is exact, but exp(-z) "
+        "overflows when z is very negative. For z < 0, use log(1 + exp(-z)) = -z + "
+        "log(1 + exp(z)): then, whatever the sign of z, exp only ever sees -|z|.",
+        "Put together, the loss of one entry is max(z, 0) - z * y + log(1 + exp(-|z|)). "
+        "In PyTorch: clamp(min=0), abs(), torch.exp and torch.log1p, then .mean() over "
+        "every entry.",
+    ),
+    "multilabel_metrics": (
+        "Count, for each label, over all canvases (sum over dim=0): true positives are "
+        "where preds and targets are both 1 (their product); false positives and false "
+        "negatives are similar products with 1 - targets or 1 - preds.",
+        "precision = TP / (TP + FP) and recall = TP / (TP + FN). Where a denominator is 0, "
+        "TP is 0 too, so dividing by the denominator clamped to at least 1 gives the 0 "
+        "that scikit-learn gives. F1 = 2PR / (P + R) needs the same care when P + R = 0.",
+        "macro_f1 is the mean of the per-label F1 scores, as a number (.item()). "
+        "exact_match compares whole rows: (preds == targets).all(dim=1), as floats, then "
+        "the mean over the canvases, also as a number.",
+    ),
+}
+TARGETS = (
+    Target("Held-out exact-match ratio", goal=0.80, percent=False,
+           advice="check that the loss is the mean binary cross-entropy over every entry "
+           "and that the threshold was chosen on the validation canvases; a few more "
+           "epochs (epochs = 6) usually add a little."),
+    Target("Held-out macro F1", goal=0.90, percent=False,
+           advice="look at the per-digit table: a digit with a low recall is missed "
+           "too often (a lower threshold helps it), one with a low precision is named "
+           "too often; a few more epochs (epochs = 6) usually add a little."),
+)
 
 TOLERANCE = 1e-5
 METRIC_KEYS = ("precision", "recall", "f1", "macro_f1", "exact_match")
