@@ -29,6 +29,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 from torch import nn
 
 # A draw function gets the slider values by name and returns (one line of text, figure).
@@ -110,6 +111,8 @@ def _grid(ax: Axes, rows: int, columns: int, first: int = 0) -> None:
     ax.set_xlim(first - 0.5, first + columns - 0.5)
     ax.set_ylim(first + rows - 0.5, first - 0.5)
     ax.set_aspect("equal")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # pixel numbers, never 0.5
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _fill(ax: Axes, row: int, column: int, colour: str, **style) -> None:
@@ -294,7 +297,7 @@ def draw_transposed_convolution(n: int, k: int, s: int, p: int) -> tuple[str, Fi
     right.imshow(grid, cmap="Blues", vmin=0, vmax=max(grid.max(), 1) * 1.3,
                  extent=(-0.5, size - 0.5, size - 0.5, -0.5))
     _grid(right, size, size)
-    if size <= 24:
+    if size <= 16:
         for (r, c), count in np.ndenumerate(grid):
             right.text(c, r, str(count), ha="center", va="center", fontsize=8)
     for r, c, colour in pixels:  # each copy covers k x k output pixels, less the padding
