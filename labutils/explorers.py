@@ -255,13 +255,17 @@ def overlap_counts(n: int, k: int, s: int = 1, p: int = 0) -> np.ndarray:
     return full[p:len(full) - p]
 
 
-def inner_counts(n: int, k: int, s: int = 1) -> list[int]:
-    """The overlap counts away from the border (where every neighbouring input pixel
-    exists), as a sorted list of the distinct values: ``[k // s]`` or ``[k // s, k // s + 1]``
-    along one axis. One value means an even overlap; two mean a checkerboard."""
-    full = overlap_counts(n, k, s, 0)
-    inner = full[k - 1:(n - 1) * s + 1]  # positions every copy near them can reach
-    return sorted({int(value) for value in (inner if len(inner) else full)})
+def inner_counts(k: int, s: int) -> list[int]:
+    """The overlap counts far from the border, along one axis, as a sorted list of the
+    distinct values: ``[k // s]`` when ``k`` is a multiple of ``s`` (an even overlap), else
+    ``[k // s, k // s + 1]`` (a checkerboard; ``0`` among them means gaps).
+
+    Far from the border every input pixel exists, so position ``x`` receives one copy for
+    each whole number ``m`` with ``x - k < m * s <= x``; the pattern repeats every ``s``
+    positions, so one period ``x = 0 ... s - 1`` holds every value.
+    """
+    counts = {sum(1 for m in range(-k, k + 1) if x - k < m * s <= x) for x in range(s)}
+    return sorted(counts)
 
 
 def draw_transposed_convolution(n: int, k: int, s: int, p: int) -> tuple[str, Figure]:
@@ -309,15 +313,17 @@ def draw_transposed_convolution(n: int, k: int, s: int, p: int) -> tuple[str, Fi
     right.set_xlabel("output column")
     right.set_ylabel("output row")
 
-    inner = sorted({a * b for a in inner_counts(n, k, s) for b in inner_counts(n, k, s)})
+    one_axis = inner_counts(k, s)
+    inner = sorted({a * b for a in one_axis for b in one_axis})  # row count x column count
     if inner[0] == 0:
-        verdict = (f"gaps: some inner pixels get no copy at all (k = {k} is smaller than "
+        verdict = (f"gaps: some pixels get no copy at all (k = {k} is smaller than "
                    f"s = {s}), others {inner[-1]}")
     elif len(inner) == 1:
-        verdict = (f"even overlap: every inner pixel gets {inner[0]} "
+        verdict = (f"even overlap: every pixel away from the border gets {inner[0]} "
                    f"cop{'y' if inner[0] == 1 else 'ies'}")
     else:
-        verdict = (f"uneven overlap: inner pixels get {', '.join(map(str, inner))} copies, "
+        verdict = (f"uneven overlap: pixels away from the border get "
+                   f"{', '.join(map(str, inner))} copies, "
                    f"a checkerboard (k = {k} is not a multiple of s = {s})")
     figure.suptitle(f"Each input pixel stamps a {k}×{k} copy of the kernel, {s} pixels apart: "
                     f"{verdict.split(':')[0]}")

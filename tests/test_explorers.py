@@ -120,11 +120,14 @@ def test_overlap_counts_equal_a_transposed_convolution_of_ones_with_ones(n, k, s
 
 def test_inner_counts_are_even_exactly_when_the_kernel_is_a_multiple_of_the_stride():
     for k, s in itertools.product(range(1, 7), range(1, 5)):
-        values = inner_counts(6, k, s)
+        values = inner_counts(k, s)
         if k % s == 0:
             assert values == [k // s], (k, s)
         else:
             assert values == [k // s, k // s + 1], (k, s)
+        # ... and they are the counts in the middle of a large input, counted copy by copy.
+        middle = overlap_counts(40, k, s)[10 * s:30 * s]
+        assert sorted(set(middle.tolist())) == values, (k, s)
 
 
 def _probabilities(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
