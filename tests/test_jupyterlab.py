@@ -1,5 +1,6 @@
 """Lab 01 in JupyterLab, driven by a real (headless) Chromium: Run All, no cell fails;
-and the first screen of ``make lab`` is clean.
+the first screen of ``make lab`` is clean; and an explorer (``labutils.explorers``) redraws
+when a slider moves.
 
 What a student does after ``make lab``: open the notebook, Run > Run All Cells. The test
 starts JupyterLab on the loopback interface with a token and with the settings ``make lab``
