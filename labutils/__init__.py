@@ -11,7 +11,8 @@ module named after what it holds; read that module when you are stuck:
   numbers they compute with: mixed precision where the device does it well);
 - ``plots.py``: images, curves, filters and confusion matrices;
 - ``models.py``: the workbook's ResNet (lab 04), reused in lab 08;
-- ``pretrained.py``: ImageNet-pretrained backbones (lab 06).
+- ``pretrained.py``: ImageNet-pretrained backbones (lab 06);
+- ``explorers.py``: sliders that redraw a figure (labs 01, 05 and 08).
 """
 
 from .data import (
@@ -34,6 +35,7 @@ from .data import (
     train_val_split,
 )
 from .device import get_device
+from .explorers import conv_explorer, threshold_explorer, transposed_conv_explorer
 from .loaders import TensorLoader, random_shift
 from .models import (
     BasicBlock,
@@ -80,3 +82,4 @@ __all__ = [
     "set_seed", "shortcut", "show_filters", "show_images", "small_stem", "train_val_split",
     "use_avg_down", "zero_init_last_bn",
 ]
+__all__ += ["conv_explorer", "threshold_explorer", "transposed_conv_explorer"]  # explorers.py

@@ -1,5 +1,6 @@
 """Lab 01 in JupyterLab, driven by a real (headless) Chromium: Run All, no cell fails;
-and the first screen of ``make lab`` is clean.
+the first screen of ``make lab`` is clean; and an explorer (``labutils.explorers``) redraws
+when a slider moves.
 
 What a student does after ``make lab``: open the notebook, Run > Run All Cells. The test
 starts JupyterLab on the loopback interface with a token and with the settings ``make lab``
@@ -410,3 +411,81 @@ def test_the_lab_server_fills_in_python3_kernel_metadata_only():
     before = json.loads(json.dumps(other))
     lab_server_config.match_kernel(other)
     assert other == before
+
+
+# What an explorer panel shows: its line of numbers and the source of its picture.
+EXPLORER_STATE = """() => {
+    const summary = document.querySelector('.labutils-explorer-summary');
+    const picture = document.querySelector('.labutils-explorer img');
+    return {summary: summary ? summary.textContent : null,
+            picture: picture ? picture.getAttribute('src') : null};
+}"""
+
+
+def move_explorer_slider(notebook: Path, workdir: Path, screenshot: Path, slider: str,
+                         steps: int) -> dict:
+    """Open a copy of ``notebook`` (which shows one labutils explorer), Run All, then press
+    the right arrow ``steps`` times on the slider described ``slider``. Returns what the
+    panel showed before and after, and the notebook JupyterLab saved."""
+    from playwright.sync_api import sync_playwright
+
+    served, copy = _serve_copy(notebook, workdir)
+    with JupyterLab(served, workdir) as lab, sync_playwright() as playwright:
+        browser = _launch(playwright, workdir)
+        try:
+            page = browser.pages[0] if browser.pages else browser.new_page()
+            page.goto(lab.url(f"lab/tree/{copy.relative_to(served).as_posix()}") + "&reset",
+                      timeout=120_000)
+            _wait_for_kernel(page, timeout_s=120)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            finished = _wait_until_finished(page, timeout_s=180)
+            if finished["errors"]:
+                return {"errors": finished["errors"]}
+            page.wait_for_selector(".labutils-explorer-summary", timeout=60_000)
+            before = page.evaluate(EXPLORER_STATE)
+            handle = page.locator(".widget-slider", has_text=slider).locator(".noUi-handle")
+            handle.first.focus()
+            for _ in range(steps):
+                handle.first.press("ArrowRight")
+            page.wait_for_function(
+                "(old) => { const s = document.querySelector('.labutils-explorer-summary');"
+                " return s && s.textContent !== old; }", arg=before["summary"], timeout=60_000)
+            page.wait_for_function(  # the kernel has drawn the new picture too
+                "(old) => { const img = document.querySelector('.labutils-explorer img');"
+                " return img && img.getAttribute('src') !== old; }", arg=before["picture"],
+                timeout=60_000)
+            after = page.evaluate(EXPLORER_STATE)
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot))
+            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+            page.wait_for_function(
+                "() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
+                timeout=30_000)
+        finally:
+            browser.close()
+    return {"errors": finished["errors"], "before": before, "after": after,
+            "saved": nbformat.read(copy, as_version=4)}
+
+
+def test_an_explorer_follows_its_slider_in_jupyterlab(tmp_path):
+    """The convolution explorer of lab 01 in the browser: moving the stride slider from 1 to
+    2 redraws the panel with the smaller output; the saved output also holds a picture,
+    which is what a notebook run without a browser shows."""
+    _require_browser()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import labutils\n\n"
+                                          "labutils.conv_explorer(n=7, k=3, p=0, s=1, d=1)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    notebook = tmp_path / "solutions" / "00_explorer.ipynb"
+    notebook.parent.mkdir()
+    nbformat.write(nb, notebook)
+    seen = move_explorer_slider(notebook, tmp_path / "work",
+                                ARTIFACTS / "jupyterlab_explorer.png", "stride s", steps=1)
+    assert seen["errors"] == [], seen["errors"]
+    assert seen["before"]["summary"].startswith("Output 5×5"), seen["before"]
+    assert seen["after"]["summary"].startswith("Output 3×3"), seen["after"]
+    assert seen["after"]["picture"] != seen["before"]["picture"]
+    outputs = seen["saved"].cells[0]["outputs"]
+    assert any("image/png" in output.get("data", {}) for output in outputs), outputs
