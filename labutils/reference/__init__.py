@@ -1,0 +1,1 @@
+"""The workbook's answers to the exercises, one module per lab (see labutils.checks.reference)."""
