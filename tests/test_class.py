@@ -276,13 +276,21 @@ def lab02_submissions(release: dict) -> dict[str, str | dict]:
         "dave": '{"cells": [',
         "frank": edited,
         "judy": make("import sys\nsys.exit(3)\n"),
+        "kim": make(taking_the_way_forward(release_code(release, only), "vgg_block")),
     }
+
+
+def taking_the_way_forward(code: str, exercise: str) -> str:
+    """The released exercise cell with its way-forward line uncommented."""
+    line = f'# {exercise} = use_reference("{exercise}")'
+    assert line in code, f"the released {exercise} cell has no way-forward line"
+    return code.replace(line, line[2:])
 
 
 def test_lab02_points_csv_and_feedback(graded_class):
     _, course, _ = graded_class
     found = points(course, "lab02")
-    expected = {"alice": 4, "bob": 0, "carol": 0, "frank": 0, "judy": 0}
+    expected = {"alice": 4, "bob": 0, "carol": 0, "frank": 0, "judy": 0, "kim": 0}
     assert {s: found[s].get("check_vgg_block") for s in expected} == expected
     rows = table(course, "lab02")
     submitted = set(expected) | {"dave"}
@@ -291,5 +299,7 @@ def test_lab02_points_csv_and_feedback(graded_class):
     assert "not valid notebook JSON" in rows["dave"]["status"]
     assert rows["judy"]["status"] == "graded"  # sys.exit only stops its own cell
     assert "edited read-only cells" in rows["frank"]["status"]
+    assert rows["kim"]["status"] == "graded"  # the way forward runs the lab to its end
+    assert "earns no points" in feedback(course, "lab02", "kim")
     carol = feedback(course, "lab02", "carol")
     assert "Check failed: vgg_block" in carol

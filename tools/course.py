@@ -35,7 +35,10 @@ import sys
 import time
 from pathlib import Path
 
+from tools.solution_markers import strip_instructor_notes
+
 ROOT = Path(__file__).resolve().parent.parent
+INSTRUCTOR_TAG = "instructor"
 COURSE_ID = "cnn-workbook"
 GUARD = Path(__file__).resolve().parent / "grading_guard.py"
 CONFIG = '''\
@@ -86,6 +89,25 @@ def _write(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def source_notebook(solution: Path) -> str:
+    """A solution notebook as nbgrader's source: without the cells and notes for
+    instructors only (model answers, asserts only the solution must meet), which the
+    student notebook does not have either."""
+    notebook = json.loads(solution.read_text(encoding="utf-8"))
+    cells = []
+    for cell in notebook["cells"]:
+        if INSTRUCTOR_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell["cell_type"] == "markdown":
+            text = strip_instructor_notes("".join(cell["source"]), solution.name)
+            if not text.strip():
+                continue
+            cell["source"] = text
+        cells.append(cell)
+    notebook["cells"] = cells
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
 def init(course: Path, exchange: Path | None = None) -> None:
     """Make the course folder: nbgrader's config, the exchange, and every lab as source."""
     course = course.expanduser().resolve()
@@ -101,7 +123,7 @@ def init(course: Path, exchange: Path | None = None) -> None:
     for lab, solution in labs().items():
         folder = course / "source" / lab
         folder.mkdir(exist_ok=True)
-        shutil.copyfile(solution, folder / solution.name)
+        _write(folder / solution.name, source_notebook(solution))
     print(f"Course folder {course} is ready ({len(labs())} labs under source/, exchange "
           f"{exchange}).")
 
@@ -115,7 +137,7 @@ def _environment(course: Path) -> dict[str, str]:
     data = Path(env.get("LABUTILS_DATA_DIR") or course / "data").resolve()
     data.mkdir(parents=True, exist_ok=True)
     env.update(TMPDIR=str(scratch), MPLCONFIGDIR=str(scratch), LABUTILS_DATA_DIR=str(data),
-               LABUTILS_GRADING_WRITABLE=str(data))
+               LABUTILS_GRADING_WRITABLE=str(data), LABUTILS_GRADING="1")
     return env
 
 

@@ -194,9 +194,9 @@ def student_notebook(solution: nbformat.NotebookNode, config: Config, name: str,
     cells = []
     for number, cell in enumerate(nb.cells, start=1):
         where = cell_label(label, number, cell)
+        if INSTRUCTOR_TAG in cell["metadata"].get("tags", []):
+            continue  # a model answer, or an assert that only the solution must meet
         if cell["cell_type"] == "markdown":
-            if INSTRUCTOR_TAG in cell["metadata"].get("tags", []):
-                continue
             cell["source"] = strip_instructor_notes(cell["source"], where)
             check_markdown(cell["source"], where)
             if not cell["source"].strip():

@@ -88,8 +88,14 @@ def colab_badge(config: Config, notebook: str) -> str:
     return f"[![Open In Colab]({COLAB_BADGE})]({config.colab_url(notebook)})"
 
 
+STUCK_NOTE = (
+    "*Stuck on an exercise?* Its cell ends with two ways on: `hint(\"name\")` shows a hint "
+    "(run it again for the next), and one line to uncomment goes on with the workbook's "
+    "version, so the rest of the lab still runs. The last cell shows your scorecard.")
+
+
 def badge_cell(config: Config, notebook: str) -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_markdown_cell(colab_badge(config, notebook))
+    cell = nbformat.v4.new_markdown_cell(colab_badge(config, notebook) + "\n\n" + STUCK_NOTE)
     cell["id"] = BADGE_ID
     return cell
 

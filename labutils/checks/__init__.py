@@ -1,8 +1,11 @@
 """Exercise checks, one module per lab on a small shared core (``core.py``).
 
-A lab imports its checks from here: ``from labutils.checks import check_vgg_block``.
+A lab imports its checks from here: ``from labutils.checks import check_vgg_block``,
+and the help for when you are stuck: ``hint`` (hints.py), ``use_reference``
+(reference.py), ``scorecard`` and ``assert_target`` (progress.py).
 """
 
+from . import stubs
 from .architectures import check_basic_block, check_batch_norm, check_bottleneck, check_resnet
 from .autoencoders import check_decoder
 from .convolution import (
@@ -13,7 +16,10 @@ from .convolution import (
 )
 from .core import Check, CheckFailed, NotImplementedYet
 from .first_cnn import check_vgg_block
+from .hints import hint
 from .multilabel import check_bce_with_logits, check_multilabel_metrics
+from .progress import assert_target, scorecard
+from .reference import exercise_check, use_reference
 from .residual import check_cnn_backbone, check_cnn_classifier, check_residual_block
 from .transfer import check_feature_extractor, check_fine_tuning_optimizer
 from .upsampling import (
@@ -25,6 +31,7 @@ from .upsampling import (
 
 __all__ = [
     "Check", "CheckFailed", "NotImplementedYet",
+    "assert_target", "hint", "scorecard", "use_reference",
     "check_basic_block", "check_batch_norm", "check_bottleneck", "check_resnet",
     "check_decoder",
     "check_conv2d_loop", "check_conv_output_size", "check_conv_param_count",
@@ -36,3 +43,12 @@ __all__ = [
     "check_conv_transpose_by_hand", "check_conv_transpose_output_size", "check_unet",
     "check_zero_insert_and_pad",
 ]
+
+# Every check_* learns to recognise the reference (use_reference) and to write its result
+# down for the scorecard.
+for _name in __all__:
+    if _name.startswith("check_"):
+        globals()[_name] = exercise_check(globals()[_name])
+
+# In Jupyter, running into an unsolved exercise says which one to do first.
+stubs.install()

@@ -236,8 +236,11 @@ class Check:
 
     def passed(self, summary: str | None = None) -> None:
         """Print the one line that says everything passed."""
+        from .progress import PASSED, record_exercise  # progress builds on this module
+
         text = summary or f"all {self.count} checks passed."
         print(f"{GREEN}{self.name}: {text}{RESET}")
+        record_exercise(self.name, PASSED)
 
     # -- asking ----------------------------------------------------------------------
     def that(self, condition: bool, found: str, expected: str | None = None,
@@ -315,7 +318,9 @@ class Check:
             raise NotImplementedYet(self.name, (
                 f"{description} still raises NotImplementedError: the exercise is not done yet.\n"
                 "Replace `raise NotImplementedError()` with your code, run that cell, "
-                "then run this check again."
+                "then run this check again.\n"
+                f"Stuck? hint({self.name!r}) gives a hint; the exercise cell's last line "
+                "goes on with the workbook's version."
             )) from None
         except CheckFailed:
             raise

@@ -1,0 +1,192 @@
+"""Where you stand in a lab: which exercises passed, which targets were reached.
+
+Every check writes down what it found, in this kernel only (nothing is saved to disk):
+an exercise is *passed*, *taken from the reference* (you went on with
+``use_reference``) or still *open* (not checked yet, or its last check failed). A lab's
+targets (``assert_target``) are written down with the value measured.
+
+``scorecard(2)`` prints lab 02's table; the last cell of every lab calls it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from .core import BOLD, GREEN, RED, RESET, CheckFailed
+
+PASSED = "passed"
+REFERENCE = "taken from the reference"
+FAILED = "open (its last check failed)"
+UNCHECKED = "open"
+
+# One module per lab; each says LAB, EXERCISES, HINTS and TARGETS at its top.
+LAB_MODULES = ("convolution", "first_cnn", "residual", "architectures", "upsampling",
+               "transfer", "autoencoders", "multilabel")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A number the lab must reach, such as a test accuracy of at least 98.5%.
+
+    ``percent`` prints the value as ``98.7%`` (else ``0.812``); ``advice`` says what
+    usually helps when the target is missed.
+    """
+
+    name: str
+    goal: float
+    percent: bool = True
+    higher_is_better: bool = True
+    advice: str = ""
+
+    def show(self, value: float) -> str:
+        """``98.73%`` or ``0.812``."""
+        return f"{value:.2%}" if self.percent else f"{value:.3f}"
+
+    def wanted(self) -> str:
+        """``at least 98.50%``."""
+        return ("at least " if self.higher_is_better else "at most ") + self.show(self.goal)
+
+    def reached_by(self, value: float) -> bool:
+        if math.isnan(value):
+            return False
+        return value >= self.goal if self.higher_is_better else value <= self.goal
+
+
+class TargetMissed(CheckFailed):
+    """A lab target that this run did not reach."""
+
+
+# What this kernel has seen: exercise name -> status, target name -> measured value.
+_exercises: dict[str, str] = {}
+_targets: dict[str, float] = {}
+
+
+def record_exercise(name: str, status: str) -> None:
+    """Write down the newest status of an exercise (checks call this, not you)."""
+    _exercises[name] = status
+
+
+def lab_module(lab: int) -> ModuleType:
+    """The check module of lab ``lab`` (1 to 8)."""
+    if not isinstance(lab, int) or not 1 <= lab <= len(LAB_MODULES):
+        raise ValueError(f"There is no lab {lab!r}: the labs are numbered 1 to "
+                         f"{len(LAB_MODULES)}, as in scorecard(2).")
+    return importlib.import_module(f"labutils.checks.{LAB_MODULES[lab - 1]}")
+
+
+def lab_modules() -> list[ModuleType]:
+    """The check modules of all labs, in order."""
+    return [lab_module(lab) for lab in range(1, len(LAB_MODULES) + 1)]
+
+
+def lab_of(exercise: str) -> int | None:
+    """The lab an exercise belongs to, or None when no lab has it."""
+    for module in lab_modules():
+        if exercise in getattr(module, "EXERCISES", ()):
+            return module.LAB
+    return None
+
+
+def find_target(name: str) -> Target:
+    """The target called ``name``, from any lab."""
+    known = [target for module in lab_modules() for target in getattr(module, "TARGETS", ())]
+    for target in known:
+        if target.name == name:
+            return target
+    names = ", ".join(repr(target.name) for target in known)
+    raise ValueError(f"No lab has a target called {name!r}. The targets are: {names}.")
+
+
+def assert_target(name: str, value: Any) -> None:
+    """Print the measured ``value`` against the lab's target ``name``, or stop with a
+    friendly message (the value, the target, what usually helps) when it is missed."""
+    target = find_target(name)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TargetMissed(name, f"Found {type(value).__name__} {value!r}, which is not a "
+                           "number.\nExpected the measured value, such as 0.987.") from None
+    _targets[name] = number
+    if target.reached_by(number):
+        print(f"{GREEN}{name}: {target.show(number)}, target {target.wanted()}: "
+              f"reached.{RESET}")
+        return
+    message = (f"This run measured {target.show(number)}; the target is "
+               f"{target.wanted()}.")
+    if target.advice:
+        message += f"\nWhat usually helps: {target.advice}"
+    raise TargetMissed(name, message) from None
+
+
+@dataclass
+class Scorecard:
+    """One lab's standing: each exercise's status and each target's measured value
+    (``None`` when not measured yet)."""
+
+    lab: int
+    exercises: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, float | None] = field(default_factory=dict)
+    goals: dict[str, Target] = field(default_factory=dict)
+
+    def reached(self, name: str) -> bool:
+        value = self.targets[name]
+        return value is not None and self.goals[name].reached_by(value)
+
+    @property
+    def all_passed(self) -> bool:
+        """Every exercise passed on your own code, every target reached."""
+        return (all(status == PASSED for status in self.exercises.values())
+                and all(self.reached(name) for name in self.targets))
+
+    @property
+    def done(self) -> bool:
+        """Every exercise passed or taken from the reference, every target reached."""
+        return (all(status in (PASSED, REFERENCE) for status in self.exercises.values())
+                and all(self.reached(name) for name in self.targets))
+
+    def lines(self) -> list[str]:
+        """The table, one line per exercise and target."""
+        width = max([len(name) for name in [*self.exercises, *self.targets]] + [10])
+        lines = [f"{BOLD}Lab {self.lab:02d}: your scorecard{RESET}"]
+        for name, status in self.exercises.items():
+            colour = GREEN if status == PASSED else RED if status == FAILED else ""
+            lines.append(f"  {name:<{width}}  {colour}{status}{RESET if colour else ''}")
+        for name, value in self.targets.items():
+            target = self.goals[name]
+            if value is None:
+                text = f"not measured yet (target {target.wanted()})"
+            else:
+                verdict = "reached" if self.reached(name) else "not reached"
+                text = f"{target.show(value)}, target {target.wanted()}: {verdict}"
+            colour = GREEN if self.reached(name) else ""
+            lines.append(f"  {name:<{width}}  {colour}{text}{RESET if colour else ''}")
+        return lines
+
+
+def scorecard(lab: int, show: bool = True) -> Scorecard:
+    """Lab ``lab``'s scorecard from what the checks in this kernel recorded; printed
+    unless ``show=False``."""
+    module = lab_module(lab)
+    card = Scorecard(lab)
+    for name in getattr(module, "EXERCISES", ()):
+        card.exercises[name] = _exercises.get(name, UNCHECKED)
+    for target in getattr(module, "TARGETS", ()):
+        card.targets[target.name] = _targets.get(target.name)
+        card.goals[target.name] = target
+    if show:
+        print("\n".join(card.lines()))
+        if card.all_passed:
+            print(f"{GREEN}Everything passed and every target was reached. "
+                  f"Well done!{RESET}")
+    return card
+
+
+def snapshot(lab: int) -> dict[str, dict]:
+    """The scorecard as plain data (the tests read it)."""
+    card = scorecard(lab, show=False)
+    return {"exercises": card.exercises, "targets": card.targets,
+            "reached": {name: card.reached(name) for name in card.targets}}
