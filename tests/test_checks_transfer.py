@@ -399,3 +399,35 @@ def test_optimizer_that_returns_the_groups_instead_of_an_optimizer():
         return [{"params": backbone, "lr": backbone_lr}, {"params": head, "lr": head_lr}]
 
     assert "returned a list, not an optimizer" in optimizer_failure(groups_only)
+
+
+def test_feature_extractor_that_returns_the_new_head():
+    def head_returned(model, head_name, num_classes):
+        right_feature_extractor(model, head_name, num_classes)
+        return getattr(model, head_name)
+
+    message = failure(head_returned)
+    assert "returned a Linear that has no '_fc': not the model it was given" in message
+    assert "Hint: end your function with `return model`, not the new head." in message
+
+
+def test_optimizer_for_the_head_alone():
+    def head_only(model, head_name, backbone_lr, head_lr):
+        model.requires_grad_(True)
+        return torch.optim.AdamW(getattr(model, head_name).parameters(), lr=head_lr)
+
+    message = optimizer_failure(head_only)
+    assert "leaves 147 of the model's 149 parameter tensors out of every group" in message
+
+
+def test_optimizer_from_a_used_up_generator():
+    def generator_used_twice(model, head_name, backbone_lr, head_lr):
+        parameters = model.parameters()
+        for parameter in parameters:  # this loop uses the generator up
+            parameter.requires_grad = True
+        head = list(getattr(model, head_name).parameters())
+        return torch.optim.AdamW([{"params": [p for p in parameters], "lr": backbone_lr},
+                                  {"params": head, "lr": head_lr}])
+
+    message = optimizer_failure(generator_used_twice)
+    assert "leaves 147 of the model's 149 parameter tensors out of every group" in message

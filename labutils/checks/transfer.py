@@ -16,6 +16,46 @@ from torch import nn
 from labutils import efficientnet_lite0
 
 from .core import Check, own_random_state
+from .progress import Target
+
+LAB = 6
+EXERCISES = ("make_feature_extractor", "fine_tuning_optimizer")
+HINTS: dict[str, tuple[str, ...]] = {
+    "make_feature_extractor": (
+        "A nudge: the head is an ordinary attribute of the model, but its name reaches you "
+        "as a string, head_name. Python has two built-ins that read and set an attribute "
+        "whose name is in a variable.",
+        "Closer: getattr(model, head_name) gives the old head; its in_features tells you "
+        "how many inputs the new head needs. setattr(model, head_name, new_layer) puts a "
+        "layer in its place.",
+        "Nearly the answer: first set requires_grad = False on every parameter of the "
+        "model, then build nn.Linear(old_head.in_features, num_classes) and set it as the "
+        "head, then return the model. The order matters: a freshly made layer requires "
+        "gradients, so made last it stays trainable; made first, your loop would freeze "
+        "it too.",
+    ),
+    "fine_tuning_optimizer": (
+        "A nudge: an optimizer accepts a list of parameter groups instead of one list of "
+        "parameters; each group is a dict with its own 'lr'. The real work is putting "
+        "every parameter in exactly one group.",
+        "Closer: the head's parameters are getattr(model, head_name).parameters(). For the "
+        "backbone you need all the others: tell them apart by identity, with a set of "
+        "id(p) for the head's parameters, or by name, with model.named_parameters() and "
+        "name.startswith(head_name + '.').",
+        "Nearly the answer: set requires_grad = True on every parameter of the model; "
+        "collect the head's parameters and a set of their ids; keep every other "
+        "parameter for the backbone; return torch.optim.AdamW given two dicts, one per "
+        "group, each with its 'params' list and its 'lr' (backbone_lr, head_lr).",
+    ),
+}
+TARGETS = (
+    Target("bees/ants validation accuracy, frozen backbone", goal=0.90,
+           advice="train only the new head, on features of the pretrained network in "
+                  "evaluation mode, with the photos prepared as that network expects "
+                  "(LITE0_STATS for EfficientNet-Lite0); keep the lab's recipe: Adam, "
+                  "lr 1e-3, 10 epochs. If your head is more than one layer, try the single "
+                  "nn.Linear the exercise asks for."),
+)
 
 HEAD_HINT = ("read the old head with getattr(model, head_name) and put the new one in its "
              "place with setattr(model, head_name, new_head), so that the same code works "
@@ -66,6 +106,11 @@ def _check_one_feature_extractor(check: Check, make_feature_extractor: Callable,
     check.that(isinstance(result, nn.Module),
                f"{call} returned a {type(result).__name__}, not a network.",
                "the model (an nn.Module) with its new head.")
+    check.that(result is model or hasattr(result, head_name),
+               f"{call} returned a {type(result).__name__} that has no {head_name!r}: "
+               "not the model it was given.",
+               f"the whole model, with its new head in model.{head_name}.",
+               "end your function with `return model`, not the new head.")
     _check_new_head(check, call, result, head_name, old_head, old_head_text, num_classes)
     _check_frozen(check, call, result, head_name)
     changed = [name for name, p in result.named_parameters()
