@@ -124,7 +124,8 @@ def without_hidden_tests(source: str) -> str:
 def test_filling_the_stubs_gives_back_the_solution_code(name):
     """Round trip: the solutions' run by nbval therefore covers the student path too
     (all but the hidden tests, which students never see)."""
-    solution_cells = code_cells(read("solutions", name))
+    solution_cells = [cell for cell in code_cells(read("solutions", name))
+                      if "instructor" not in cell.get("metadata", {}).get("tags", [])]
     student_cells = code_cells(read("notebooks", name))
     assert len(solution_cells) == len(student_cells)
     n_regions = 0
@@ -175,8 +176,8 @@ def run_definitions(source: str, namespace: dict, where: str) -> None:
         else:
             try:
                 exec(code, namespace)
-            except NameError:
-                pass
+            except (NameError, KeyError, IndexError, AttributeError, TypeError):
+                pass  # it needs a value that a skipped statement would have made
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -167,9 +167,9 @@ class Scorecard:
         return lines
 
 
-def scorecard(lab: int, show: bool = True) -> Scorecard:
-    """Lab ``lab``'s scorecard from what the checks in this kernel recorded; printed
-    unless ``show=False``."""
+def scorecard(lab: int, show: bool = True) -> Scorecard | None:
+    """Print lab ``lab``'s scorecard, from what the checks in this kernel recorded.
+    ``show=False`` prints nothing and returns the :class:`Scorecard` instead."""
     module = lab_module(lab)
     card = Scorecard(lab)
     for name in getattr(module, "EXERCISES", ()):
@@ -182,11 +182,13 @@ def scorecard(lab: int, show: bool = True) -> Scorecard:
         if card.all_passed:
             print(f"{GREEN}Everything passed and every target was reached. "
                   f"Well done!{RESET}")
+        return None  # the table is the answer; nothing more to show under it
     return card
 
 
 def snapshot(lab: int) -> dict[str, dict]:
     """The scorecard as plain data (the tests read it)."""
     card = scorecard(lab, show=False)
+    assert card is not None
     return {"exercises": card.exercises, "targets": card.targets,
             "reached": {name: card.reached(name) for name in card.targets}}
