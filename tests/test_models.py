@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 from pathlib import Path
@@ -24,7 +25,9 @@ def solution_code(name: str) -> str:
         source = "".join(cell["source"])
         if cell["cell_type"] == "code" and source.startswith(f"class {name}("):
             lines = [line for line in source.splitlines() if line.strip() not in MARKERS]
-            return "\n".join(lines) + "\n"
+            code = "\n".join(lines) + "\n"
+            node = ast.parse(code).body[0]  # the class, without the cell's way-forward lines
+            return ast.get_source_segment(code, node) + "\n"
     raise AssertionError(f"lab 04's solution defines no class {name}")
 
 
