@@ -67,7 +67,7 @@ from .pretrained import (
 from .seed import set_seed
 from .train import accuracy, evaluate, fit, predict
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Exactly the names the labs use (tests/test_public_api.py keeps this list honest).
 __all__ = [
