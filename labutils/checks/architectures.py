@@ -454,7 +454,15 @@ def _run_block(check: Check, block: nn.Module, x: torch.Tensor, what: str,
             "convolution of the main path has the block's stride"
             + ("; when the shape changes, the shortcut is a 1x1 convolution with that stride "
                "and out_channels, then a batch norm." if needs_projection else "."))
-    convs = [module for module in block.modules() if isinstance(module, nn.Conv2d)]
+    return _call_showing_shapes(check, block, x, what, hint)
+
+
+def _call_showing_shapes(check: Check, block: nn.Module, x: torch.Tensor, what: str,
+                         hint: str, convs: list[nn.Module] | None = None) -> torch.Tensor:
+    """``block(x)`` without gradients; when it crashes, the message lists the shapes that
+    its convolutions gave, in the order they ran."""
+    if convs is None:
+        convs = [module for module in block.modules() if isinstance(module, nn.Conv2d)]
     with recording(convs) as calls:
         try:
             with torch.no_grad():
@@ -765,23 +773,11 @@ def _dense_output(check: Check, block: nn.Module, x: torch.Tensor, what: str,
                   convs: list[nn.Module]) -> torch.Tensor:
     """``block(x)`` in eval mode; a crash lists the shapes the convolutions gave."""
     block.eval()
-    with recording(convs) as calls:
-        try:
-            with torch.no_grad():
-                return check.call(block, x.clone(), description=f"{what} applied to a batch "
-                                  f"of shape {tuple(x.shape)}",
-                                  hint="torch.cat joins tensors along one dimension, and "
-                                  "they must agree in all the others: join along the channels "
-                                  "(dim=1), and keep height and width with 3x3 convolutions "
-                                  "and padding=1.")
-        except NotImplementedYet:
-            raise
-        except CheckFailed as error:
-            if calls:
-                error.message += ("\nYour convolutions gave these shapes, in the order they "
-                                  "ran: " + ", ".join(str(c.output_shape) for c in calls) + ".")
-                error.args = (error.message,)
-            raise
+    return _call_showing_shapes(
+        check, block, x.clone(), what, convs=convs,
+        hint="torch.cat joins tensors along one dimension, and they must agree in all the "
+        "others: join along the channels (dim=1), and keep height and width with 3x3 "
+        "convolutions and padding=1.")
 
 
 def _check_dense_shape(check: Check, out: object, x: torch.Tensor, what: str,
