@@ -263,17 +263,21 @@ def run_all_in_browser(notebook: Path, workdir: Path, screenshot: Path,
             cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
             if cells.count():
                 cells.last.scroll_into_view_if_needed()
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot))
-            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-            page.wait_for_function(
-                "() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
-                timeout=30_000)
+            _screenshot_and_save(page, screenshot)
         finally:
             browser.close()
     seconds = time.monotonic() - start
     return BrowserRun(state["prompts"], state["errors"], nbformat.read(copy, as_version=4),
                       seconds)
+
+
+def _screenshot_and_save(page, screenshot: Path) -> None:
+    """Keep a picture of the page, then save the notebook and wait until it is saved."""
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshot))
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(
+        "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000)
 
 
 def _accept_dialogs(page) -> None:
@@ -456,12 +460,7 @@ def move_explorer_slider(notebook: Path, workdir: Path, screenshot: Path, slider
                 " return img && img.getAttribute('src') !== old; }", arg=before["picture"],
                 timeout=60_000)
             after = page.evaluate(EXPLORER_STATE)
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot))
-            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-            page.wait_for_function(
-                "() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
-                timeout=30_000)
+            _screenshot_and_save(page, screenshot)
         finally:
             browser.close()
     return {"errors": finished["errors"], "before": before, "after": after,
