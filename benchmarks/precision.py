@@ -48,10 +48,11 @@ TARGETS = {
            "plain / residual loss": 'plain["loss"][-1] / residual["loss"][-1]'},
     "04": {"test accuracy": "test_acc"},
     "05": {"test IoU": "test_iou"},
-    "06": {"frozen accuracy": "acc_frozen", "frozen - scratch": "acc_frozen - acc_scratch",
+    "06": {"frozen accuracy": "acc_frozen",
+           "frozen - scratch, 128 px": "acc_frozen_small - acc_scratch",
            "shift gain": "acc_shift_after - acc_shift_before"},
-    "07": {"baseline / conv MSE": 'baseline_mse / mse["conv 4x2x2"]',
-           "baseline / denoising MSE": 'baseline_mse / mse["denoising 8x4x4"]'},
+    "07": {"worst 16-number MSE / baseline": "worst",
+           "denoising MSE / baseline": 'mse["denoising 8x4x4"] / baseline_mse'},
     "08": {"exact match": 'scores["exact_match"]', "macro F1": 'scores["macro_f1"]'},
 }
 
