@@ -16,6 +16,7 @@ Python package; ``.ci/run`` installs both. Without them the test is skipped, exc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -25,8 +26,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -192,6 +195,24 @@ def _launch(playwright, workdir: Path):
         args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000})
 
 
+@contextlib.contextmanager
+def _opened_in_lab(notebook: Path, workdir: Path) -> Iterator[tuple[Any, Path]]:
+    """Serve a copy of ``notebook`` with JupyterLab and open it in headless Chromium;
+    yields ``(page, the copy)`` and closes the browser and the server afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    served, copy = _serve_copy(notebook, workdir)
+    with JupyterLab(served, workdir) as lab, sync_playwright() as playwright:
+        browser = _launch(playwright, workdir)
+        try:
+            page = browser.pages[0] if browser.pages else browser.new_page()
+            page.goto(lab.url(f"lab/tree/{copy.relative_to(served).as_posix()}") + "&reset",
+                      timeout=120_000)
+            yield page, copy
+        finally:
+            browser.close()
+
+
 # What a student sees right after the notebook opened: is it marked modified, which
 # notifications are up, which dialogs are open, and the metadata JupyterLab holds.
 FIRST_SCREEN = """() => {
@@ -210,32 +231,22 @@ FIRST_SCREEN = """() => {
 def first_screen(notebook: Path, workdir: Path, screenshot: Path) -> dict:
     """Open a copy of ``notebook`` as `make lab` would, wait until its kernel is ready
     and JupyterLab has settled, and report what the student sees."""
-    from playwright.sync_api import sync_playwright
-
-    served, copy = _serve_copy(notebook, workdir)
-    with JupyterLab(served, workdir) as lab, sync_playwright() as playwright:
-        browser = _launch(playwright, workdir)
-        try:
-            page = browser.pages[0] if browser.pages else browser.new_page()
-            page.goto(lab.url(f"lab/tree/{copy.relative_to(served).as_posix()}") + "&reset",
-                      timeout=120_000)
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:  # no dialog is accepted on the student's behalf
-                state = page.evaluate(NOTEBOOK_STATE)
-                if state and state["connected"] and state["kernel"] == "idle":
-                    break
-                time.sleep(0.5)
-            time.sleep(5)  # the kernel's metadata and the news question come after it starts
-            seen = page.evaluate(FIRST_SCREEN)
-            seen["menus"] = page.evaluate(
-                "Array.from(document.querySelectorAll('.lm-MenuBar-itemLabel'))"
-                ".map(e => e.textContent)")
-            seen["nbgrader_panel"] = page.evaluate(
-                "document.body.innerText.includes('Create Assignment')")
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot))
-        finally:
-            browser.close()
+    with _opened_in_lab(notebook, workdir) as (page, copy):
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # no dialog is accepted on the student's behalf
+            state = page.evaluate(NOTEBOOK_STATE)
+            if state and state["connected"] and state["kernel"] == "idle":
+                break
+            time.sleep(0.5)
+        time.sleep(5)  # the kernel's metadata and the news question come after it starts
+        seen = page.evaluate(FIRST_SCREEN)
+        seen["menus"] = page.evaluate(
+            "Array.from(document.querySelectorAll('.lm-MenuBar-itemLabel'))"
+            ".map(e => e.textContent)")
+        seen["nbgrader_panel"] = page.evaluate(
+            "document.body.innerText.includes('Create Assignment')")
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot))
     seen["file_unchanged"] = copy.read_bytes() == notebook.read_bytes()
     return seen
 
@@ -243,29 +254,19 @@ def first_screen(notebook: Path, workdir: Path, screenshot: Path) -> dict:
 def run_all_in_browser(notebook: Path, workdir: Path, screenshot: Path,
                        timeout_s: float) -> BrowserRun:
     """Open a copy of ``notebook`` in JupyterLab, Run All Cells, save, and report."""
-    from playwright.sync_api import sync_playwright
-
-    served, copy = _serve_copy(notebook, workdir)
     start = time.monotonic()
-    with JupyterLab(served, workdir) as lab, sync_playwright() as playwright:
-        browser = _launch(playwright, workdir)
-        try:
-            page = browser.pages[0] if browser.pages else browser.new_page()
-            relative = copy.relative_to(served).as_posix()
-            page.goto(lab.url(f"lab/tree/{relative}") + "&reset", timeout=120_000)
-            _wait_for_kernel(page, timeout_s=120)
-            page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # more notebook
+    with _opened_in_lab(notebook, workdir) as (page, copy):
+        _wait_for_kernel(page, timeout_s=120)
+        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # more notebook
 
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            state = _wait_until_finished(page, timeout_s)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        state = _wait_until_finished(page, timeout_s)
 
-            cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
-            if cells.count():
-                cells.last.scroll_into_view_if_needed()
-            _screenshot_and_save(page, screenshot)
-        finally:
-            browser.close()
+        cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+        if cells.count():
+            cells.last.scroll_into_view_if_needed()
+        _screenshot_and_save(page, screenshot)
     seconds = time.monotonic() - start
     return BrowserRun(state["prompts"], state["errors"], nbformat.read(copy, as_version=4),
                       seconds)
@@ -431,38 +432,28 @@ def move_explorer_slider(notebook: Path, workdir: Path, screenshot: Path, slider
     """Open a copy of ``notebook`` (which shows one labutils explorer), Run All, then press
     the right arrow ``steps`` times on the slider described ``slider``. Returns what the
     panel showed before and after, and the notebook JupyterLab saved."""
-    from playwright.sync_api import sync_playwright
-
-    served, copy = _serve_copy(notebook, workdir)
-    with JupyterLab(served, workdir) as lab, sync_playwright() as playwright:
-        browser = _launch(playwright, workdir)
-        try:
-            page = browser.pages[0] if browser.pages else browser.new_page()
-            page.goto(lab.url(f"lab/tree/{copy.relative_to(served).as_posix()}") + "&reset",
-                      timeout=120_000)
-            _wait_for_kernel(page, timeout_s=120)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            finished = _wait_until_finished(page, timeout_s=180)
-            if finished["errors"]:
-                return {"errors": finished["errors"]}
-            page.wait_for_selector(".labutils-explorer-summary", timeout=60_000)
-            before = page.evaluate(EXPLORER_STATE)
-            handle = page.locator(".widget-slider", has_text=slider).locator(".noUi-handle")
-            handle.first.focus()
-            for _ in range(steps):
-                handle.first.press("ArrowRight")
-            page.wait_for_function(
-                "(old) => { const s = document.querySelector('.labutils-explorer-summary');"
-                " return s && s.textContent !== old; }", arg=before["summary"], timeout=60_000)
-            page.wait_for_function(  # the kernel has drawn the new picture too
-                "(old) => { const img = document.querySelector('.labutils-explorer img');"
-                " return img && img.getAttribute('src') !== old; }", arg=before["picture"],
-                timeout=60_000)
-            after = page.evaluate(EXPLORER_STATE)
-            _screenshot_and_save(page, screenshot)
-        finally:
-            browser.close()
+    with _opened_in_lab(notebook, workdir) as (page, copy):
+        _wait_for_kernel(page, timeout_s=120)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        finished = _wait_until_finished(page, timeout_s=180)
+        if finished["errors"]:
+            return {"errors": finished["errors"]}
+        page.wait_for_selector(".labutils-explorer-summary", timeout=60_000)
+        before = page.evaluate(EXPLORER_STATE)
+        handle = page.locator(".widget-slider", has_text=slider).locator(".noUi-handle")
+        handle.first.focus()
+        for _ in range(steps):
+            handle.first.press("ArrowRight")
+        page.wait_for_function(
+            "(old) => { const s = document.querySelector('.labutils-explorer-summary');"
+            " return s && s.textContent !== old; }", arg=before["summary"], timeout=60_000)
+        page.wait_for_function(  # the kernel has drawn the new picture too
+            "(old) => { const img = document.querySelector('.labutils-explorer img');"
+            " return img && img.getAttribute('src') !== old; }", arg=before["picture"],
+            timeout=60_000)
+        after = page.evaluate(EXPLORER_STATE)
+        _screenshot_and_save(page, screenshot)
     return {"errors": finished["errors"], "before": before, "after": after,
             "saved": nbformat.read(copy, as_version=4)}
 
