@@ -256,12 +256,8 @@ def run_all_in_browser(notebook: Path, workdir: Path, screenshot: Path,
     """Open a copy of ``notebook`` in JupyterLab, Run All Cells, save, and report."""
     start = time.monotonic()
     with _opened_in_lab(notebook, workdir) as (page, copy):
-        _wait_for_kernel(page, timeout_s=120)
         page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # more notebook
-
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        state = _wait_until_finished(page, timeout_s)
+        state = _run_all_cells(page, timeout_s)
 
         cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
         if cells.count():
@@ -270,6 +266,15 @@ def run_all_in_browser(notebook: Path, workdir: Path, screenshot: Path,
     seconds = time.monotonic() - start
     return BrowserRun(state["prompts"], state["errors"], nbformat.read(copy, as_version=4),
                       seconds)
+
+
+def _run_all_cells(page, timeout_s: float) -> dict:
+    """Wait for the kernel, choose Run > Run All Cells as a student would, and wait until
+    every cell has run; returns the notebook's state."""
+    _wait_for_kernel(page, timeout_s=120)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    return _wait_until_finished(page, timeout_s)
 
 
 def _screenshot_and_save(page, screenshot: Path) -> None:
@@ -433,10 +438,7 @@ def move_explorer_slider(notebook: Path, workdir: Path, screenshot: Path, slider
     the right arrow ``steps`` times on the slider described ``slider``. Returns what the
     panel showed before and after, and the notebook JupyterLab saved."""
     with _opened_in_lab(notebook, workdir) as (page, copy):
-        _wait_for_kernel(page, timeout_s=120)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        finished = _wait_until_finished(page, timeout_s=180)
+        finished = _run_all_cells(page, timeout_s=180)
         if finished["errors"]:
             return {"errors": finished["errors"]}
         page.wait_for_selector(".labutils-explorer-summary", timeout=60_000)
