@@ -256,6 +256,7 @@ def run_all_in_browser(notebook: Path, workdir: Path, screenshot: Path,
     """Open a copy of ``notebook`` in JupyterLab, Run All Cells, save, and report."""
     start = time.monotonic()
     with _opened_in_lab(notebook, workdir) as (page, copy):
+        _wait_for_kernel(page, timeout_s=120)  # JupyterLab is loaded from here on
         page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # more notebook
         state = _run_all_cells(page, timeout_s)
 
@@ -269,9 +270,8 @@ def run_all_in_browser(notebook: Path, workdir: Path, screenshot: Path,
 
 
 def _run_all_cells(page, timeout_s: float) -> dict:
-    """Wait for the kernel, choose Run > Run All Cells as a student would, and wait until
-    every cell has run; returns the notebook's state."""
-    _wait_for_kernel(page, timeout_s=120)
+    """Choose Run > Run All Cells as a student would, and wait until every cell has run;
+    returns the notebook's state."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     return _wait_until_finished(page, timeout_s)
@@ -438,6 +438,7 @@ def move_explorer_slider(notebook: Path, workdir: Path, screenshot: Path, slider
     the right arrow ``steps`` times on the slider described ``slider``. Returns what the
     panel showed before and after, and the notebook JupyterLab saved."""
     with _opened_in_lab(notebook, workdir) as (page, copy):
+        _wait_for_kernel(page, timeout_s=120)
         finished = _run_all_cells(page, timeout_s=180)
         if finished["errors"]:
             return {"errors": finished["errors"]}
