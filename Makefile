@@ -13,7 +13,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # What a working .venv can do: run its Python, and find the packages the workbook needs.
 VENV_WORKS := $(BIN)/python -c 'import importlib.util as u, sys; \
-	sys.exit(any(u.find_spec(m) is None for m in ("labutils", "torch", "jupyterlab", "pytest", "nbgrader")))'
+	sys.exit(any(u.find_spec(m) is None for m in ("labutils", "labutils_answers", "torch", "jupyterlab", "pytest", "nbgrader")))'
 
 # A .venv that says it is ready but no longer works (its Python was removed or moved, or
 # a package is missing) is repaired: forget that it was ready, so the recipe below runs.
@@ -25,7 +25,7 @@ endif
 endif
 
 .PHONY: help lab test doctor notebooks figures bench clean-venv class-init class-release \
-	class-grade class-compare
+	class-release-answers class-grade class-compare
 # A class on nbgrader (tools/course.py): the course folder, the lab, the student to compare.
 COURSE ?= $(HOME)/cnn-course
 LAB ?= 01
@@ -39,17 +39,18 @@ help:
 	@echo "make figures    redraw the diagrams in img/ (then make notebooks attaches them)"
 	@echo "make bench      time every lab against its budget and run the benchmarks"
 	@echo "make clean-venv delete .venv; the next make command builds it again from scratch"
-	@echo "make class-init | class-release | class-grade | class-compare   run a class on"
-	@echo "                nbgrader (COURSE=folder LAB=01 STUDENT=id; see README, Instructors)"
+	@echo "make class-init | class-release | class-release-answers | class-grade | class-compare"
+	@echo "                run a class on nbgrader (COURSE=folder LAB=01 STUDENT=id; see"
+	@echo "                README, Teaching a class)"
 
-$(READY): requirements.txt pyproject.toml
+$(READY): requirements.txt pyproject.toml answers/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed: none found on PATH."; exit 1; }
 	@if [ -e $(VENV) ] && ! $(BIN)/python -c '' >/dev/null 2>&1; then \
 		echo "$(VENV) is broken (its Python does not run): building it again ..."; \
 		rm -rf $(VENV); fi
 	@test -x $(BIN)/python || { echo "Creating $(VENV) with $(PYTHON) ..."; $(PYTHON) -m venv $(VENV); }
 	@$(BIN)/python -m pip install --quiet --upgrade pip && \
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[instructor]" || { \
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[instructor]" -e ./answers || { \
 		echo; echo "Installing the packages into $(VENV) failed (pip's message is above)."; \
 		echo "Fix the cause (network, disk space), then run: make clean-venv && make lab"; \
 		exit 1; }
@@ -92,6 +93,9 @@ class-init: $(READY)
 
 class-release: $(READY)
 	$(BIN)/python -m tools.course release "$(COURSE)" $(LAB)
+
+class-release-answers: $(READY)
+	$(BIN)/python -m tools.course release-answers "$(COURSE)" $(LAB)
 
 class-grade: $(READY)
 	$(BIN)/python -m tools.course grade "$(COURSE)" $(LAB)

@@ -206,7 +206,7 @@ def test_lab_07_lists_its_exercise_with_two_or_three_hints():
 
 
 def test_the_workbook_decoder_passes_its_check(capsys):
-    from labutils.reference.lab07 import build_decoder
+    from labutils_answers.lab07 import build_decoder
 
     check_decoder(build_decoder)
     assert "build_decoder: all" in capsys.readouterr().out

@@ -17,7 +17,7 @@ from labutils.checks.convolution import (
     check_receptive_field,
     measured_receptive_field,
 )
-from labutils.reference import lab01
+from labutils_answers import lab01
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ from torch import nn
 
 from labutils.checks import CheckFailed, NotImplementedYet, assert_target, first_cnn
 from labutils.checks.first_cnn import check_vgg_block
-from labutils.reference import lab02
+from labutils_answers import lab02
 
 
 def right(in_channels, out_channels, num_convs=2, batch_norm=True, activation=nn.ReLU,

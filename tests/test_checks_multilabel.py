@@ -290,7 +290,7 @@ def test_lab_08_lists_its_exercises_with_two_or_three_hints():
 
 
 def test_the_workbook_answers_pass_their_checks(capsys):
-    from labutils.reference import lab08
+    from labutils_answers import lab08
 
     check_bce_with_logits(lab08.bce_with_logits)
     check_multilabel_metrics(lab08.multilabel_metrics)

@@ -25,7 +25,7 @@ def lab(monkeypatch):
     checks.EXERCISES = ("double",)
     checks.HINTS = {"double": ("Think of addition.", "x + x", "Return 2 * x.")}
     checks.TARGETS = (Target("made-up accuracy", goal=0.9, advice="Train longer."),)
-    answers = types.ModuleType("labutils.reference.lab01")
+    answers = types.ModuleType("labutils_answers.lab01")
     answers.double = double
     monkeypatch.setitem(sys.modules, checks.__name__, checks)
     monkeypatch.setitem(sys.modules, answers.__name__, answers)

@@ -19,7 +19,7 @@ from labutils.checks.residual import (
     check_cnn_classifier,
     check_residual_block,
 )
-from labutils.reference.lab03 import CNNBackBone as ReferenceBackBone
+from labutils_answers.lab03 import CNNBackBone as ReferenceBackBone
 
 
 class ResidualBlock(nn.Module):

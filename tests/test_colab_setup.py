@@ -155,7 +155,10 @@ def test_setup_cell_does_nothing_where_labutils_is_installed(monkeypatch):
 
 def test_setup_cell_installs_a_pinned_release_from_the_configured_repository():
     config = authoring.read_config(ROOT)
-    assert config.install_source == f"git+{config.repository}@{config.install_ref}"
+    labutils, answers = config.install_source.split()
+    assert labutils == f"git+{config.repository}@{config.install_ref}"
+    assert answers == (f"labutils-answers@git+{config.repository}@{config.install_ref}"
+                       "#subdirectory=answers")
     assert config.install_ref not in {config.branch, "main", "master", "HEAD"}
     assert f'"{authoring.INSTALL_VARIABLE}", "{config.install_source}"' in setup_source()
     assert "@main" not in setup_source()

@@ -1,4 +1,4 @@
-"""The way forward hands out the solution's own code: ``labutils/reference/labNN.py``
+"""The way forward hands out the solution's own code: ``answers/labutils_answers/labNN.py``
 holds every exercise answer of ``solutions/NN_*.ipynb`` character for character."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def reference_source(module, name: str) -> str:
 @pytest.mark.parametrize("path", SOLUTIONS, ids=[path.stem[:2] for path in SOLUTIONS])
 def test_the_reference_is_the_solution_code(path):
     lab = int(path.name[:2])
-    module = importlib.import_module(f"labutils.reference.lab{lab:02d}")
+    module = importlib.import_module(f"labutils_answers.lab{lab:02d}")
     exercises = lab_module(lab).EXERCISES
     answered = {}
     for source in exercise_cells(path):
@@ -65,8 +65,8 @@ def test_the_reference_is_the_solution_code(path):
     assert not missing, f"{path.name} has no exercise cell defining {missing}"
     for name, code in answered.items():
         assert hasattr(module, name), (
-            f"labutils/reference/lab{lab:02d}.py lacks {name}, which {path.name} defines "
+            f"answers/labutils_answers/lab{lab:02d}.py lacks {name}, which {path.name} defines "
             "in an exercise cell: copy it there")
         assert reference_source(module, name) == code.rstrip("\n"), (
-            f"{name} in labutils/reference/lab{lab:02d}.py differs from {path.name}: "
+            f"{name} in answers/labutils_answers/lab{lab:02d}.py differs from {path.name}: "
             "copy the solution's code (without the markers) into the reference")

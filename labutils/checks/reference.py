@@ -6,8 +6,14 @@ Every exercise cell ends with a commented line such as::
 
 Uncomment it and run the cell: the name now means the workbook's version, so the rest
 of the lab runs. Your code in the cell stays as you wrote it; delete the line (and run
-the cell again) to go back to your own answer. The workbook's answers live in
-``labutils/reference/labNN.py``: the same code as the solution notebooks.
+the cell again) to go back to your own answer. The workbook's answers are the
+``labutils_answers`` package (``answers/labutils_answers/labNN.py`` in the workbook): the
+same code as the solution notebooks.
+
+In a graded class, students' machines do not have that package: the instructor releases
+each lab's answers after its deadline into a shared folder, named by ``LABUTILS_ANSWERS``
+(``python -m tools.course release-answers``). Until then ``use_reference`` says, in one
+line, that the way forward opens after the deadline.
 
 When an exercise is answered by the reference, its check prints one line instead of
 checking, and your scorecard lists the exercise as "taken from the reference". When a
@@ -18,14 +24,30 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from .core import CheckFailed, NotImplementedYet
 from .progress import FAILED, REFERENCE, lab_modules, lab_of, record_exercise
 
 GRADING_VARIABLE = "LABUTILS_GRADING"
+ANSWERS_VARIABLE = "LABUTILS_ANSWERS"
+ANSWERS_PACKAGE = "labutils_answers"
+# Code of the workbook itself: handed in as an answer, it is not the student's own.
+WORKBOOK_PACKAGES = ("labutils", ANSWERS_PACKAGE)
+
+
+class AnswersNotReleased(NotImplementedYet):
+    """The way forward is closed: this machine has no answers for the lab (a graded class,
+    before the instructor releases them)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return self.message.splitlines()
 
 # The objects handed out, by exercise name, so that a check can recognise them.
 _handed_out: dict[str, Any] = {}
@@ -36,15 +58,62 @@ def known_exercises() -> list[str]:
     return [name for module in lab_modules() for name in getattr(module, "EXERCISES", ())]
 
 
+def _released_module(lab: int) -> ModuleType | None:
+    """Lab ``lab``'s answers from the folder the instructor released them to, if there."""
+    folder = os.environ.get(ANSWERS_VARIABLE, "").strip()
+    path = Path(folder).expanduser() / f"lab{lab:02d}.py" if folder else None
+    if path is None or not path.is_file():
+        return None
+    name = f"{ANSWERS_PACKAGE}.lab{lab:02d}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[name] = module
+    return module
+
+
+def answers_module(lab: int) -> ModuleType | None:
+    """The module holding lab ``lab``'s answers, or None where this machine has none."""
+    try:
+        return importlib.import_module(f"{ANSWERS_PACKAGE}.lab{lab:02d}")
+    except ModuleNotFoundError as missing:
+        if missing.name not in (ANSWERS_PACKAGE, f"{ANSWERS_PACKAGE}.lab{lab:02d}"):
+            raise
+    return _released_module(lab)
+
+
 def reference_answer(exercise: str) -> Any:
-    """The workbook's answer to ``exercise``, without recording anything."""
+    """The workbook's answer to ``exercise``, without recording anything.
+
+    Raises :class:`AnswersNotReleased` where this machine has no answers for its lab.
+    """
     lab = lab_of(exercise)
     if lab is None:
         names = ", ".join(known_exercises())
         raise ValueError(f"There is no exercise called {exercise!r}. The exercises are: "
                          f"{names}.")
-    module = importlib.import_module(f"labutils.reference.lab{lab:02d}")
+    module = answers_module(lab)
+    if module is None:
+        raise AnswersNotReleased(exercise, (
+            f"The workbook's {exercise} is not on this machine yet: in a graded class, the "
+            "way forward opens after the deadline, when your instructor releases the "
+            f"answers.\nUntil then, the hints are here for you: hint({exercise!r})."))
     return getattr(module, exercise)
+
+
+def workbook_code(answer: Any) -> str | None:
+    """Where ``answer`` comes from when it is the workbook's own code (a class or function
+    of labutils or of its answers, or a class built on one), else None."""
+    classes = answer.__mro__ if isinstance(answer, type) else (answer,)
+    for item in classes:
+        module = getattr(item, "__module__", None) if callable(item) else None
+        if isinstance(module, str) and module.split(".")[0] in WORKBOOK_PACKAGES:
+            return f"{module}.{getattr(item, '__qualname__', '')}".rstrip(".")
+    return None
 
 
 def use_reference(exercise: str) -> Any:
@@ -77,6 +146,16 @@ def exercise_check(check: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(check)
     def wrapped(answer: Any, *others: Any, **options: Any) -> None:
         exercise = answered_by_reference(answer)
+        origin = workbook_code(answer) if exercise is None else None
+        if origin is not None:
+            exercise = getattr(answer, "__name__", check.__name__.removeprefix("check_"))
+            if grading():
+                raise CheckFailed(exercise, f"This answer is the workbook's own code "
+                                  f"({origin}), so it earns no points.\nExpected your own "
+                                  "code: answer the exercise yourself.")
+            print(f"This is the workbook's own code ({origin}), not yours, so there is "
+                  "nothing to check: write your own and run this cell again.")
+            return
         if exercise is not None:
             if grading():
                 raise CheckFailed(exercise, "This answer is the workbook's reference "
