@@ -24,6 +24,7 @@ goes on. The kernels that grade may write only inside the submission's folder
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import html
 import json
@@ -35,25 +36,66 @@ import sys
 import time
 from pathlib import Path
 
+from tools import sandbox
+from tools.answer_scan import normalised
+from tools.answer_scan import size as code_size
 from tools.solution_markers import strip_instructor_notes
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTRUCTOR_TAG = "instructor"
 COURSE_ID = "cnn-workbook"
 GUARD = Path(__file__).resolve().parent / "grading_guard.py"
+COPY_MIN_NODES = 40  # exercise code smaller than this is not compared for copies
 CONFIG = '''\
 # nbgrader configuration of a class of the CNN workbook (written by tools/course.py init).
+# Every nbgrader command run in this folder (autograde, formgrader, ...) applies it.
+import sys
+
+sys.path.insert(0, {workbook!r})  # the workbook's tools/: the sandbox and the re-run checks
+from nbgrader.converters.autograde import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+from tools.recheck import RecheckGradedCells  # noqa: E402
+
 c = get_config()
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = {root!r}
 c.Exchange.root = {exchange!r}
 # A solution region outside a solution cell is an error, not a silent leak.
 c.ClearSolutions.enforce_metadata = True
-# Kernels that grade run tools/grading_guard.py first: writes only inside their folder.
+# Every kernel that grades runs in the sandbox (tools/sandbox.py): no course, no network.
+c.Execute.kernel_manager_class = "tools.grading_kernel.SandboxedKernelManager"
+c.SandboxedKernelManager.readable = [{guard!r}]
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:",
                              "--IPKernelApp.exec_files=[{guard!r}]"]
+# The points come from the grader's own run of each check (tools/recheck.py), right
+# after nbgrader has run the notebook.
+steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+steps.insert(steps.index(Execute) + 1, RecheckGradedCells)
+c.Autograde.autograde_preprocessors = steps
+c.RecheckGradedCells.report_folder = {grades!r}
+# The exchange: submissions are checked (student ids, owners), folders as nbgrader's
+# documentation says (tools/exchange.py).
+c.ExchangeFactory.release_assignment = "tools.exchange.CheckedReleaseAssignment"
+c.ExchangeFactory.collect = "tools.exchange.CheckedCollect"
+c.ExchangeFactory.submit = "tools.exchange.CheckedSubmit"
 # The per-exercise CSV of `tools/course.py grade`.
 c.ExportApp.plugin_class = "tools.nbgrader_export.ExerciseCsvExport"
+'''
+
+
+STUDENT_CONFIG = '''\
+# nbgrader configuration for the students of a class of the CNN workbook (written by
+# tools/course.py init): on JupyterHub, the students' image has it as
+# /etc/jupyter/nbgrader_config.py, with the workbook's tools/ beside it.
+import sys
+
+sys.path.insert(0, {workbook!r})
+c = get_config()
+c.CourseDirectory.course_id = {course_id!r}
+c.Exchange.root = {exchange!r}
+# A student id that is not a plain name is refused: nothing lands outside inbound.
+c.ExchangeFactory.submit = "tools.exchange.CheckedSubmit"
 '''
 
 
@@ -114,12 +156,19 @@ def init(course: Path, exchange: Path | None = None) -> None:
     exchange = (exchange or course / "exchange").expanduser().resolve()
     (course / "source").mkdir(parents=True, exist_ok=True)
     exchange.mkdir(parents=True, exist_ok=True)
-    exchange.chmod(0o777)  # every student's account writes its submission there
+    # Every student's account writes there; the sticky bit keeps each from renaming or
+    # deleting what others made (the course's folder, another's submission).
+    exchange.chmod(0o1777)
     guard = course / ".grading" / "grading_guard.py"
     guard.parent.mkdir(exist_ok=True)
     shutil.copyfile(GUARD, guard)
     _write(course / "nbgrader_config.py", CONFIG.format(
-        course_id=COURSE_ID, root=str(course), exchange=str(exchange), guard=str(guard)))
+        workbook=str(ROOT), course_id=COURSE_ID, root=str(course), exchange=str(exchange),
+        guard=str(guard), grades=str(course / "grades")))
+    students = course / "students"
+    students.mkdir(exist_ok=True)
+    _write(students / "nbgrader_config.py", STUDENT_CONFIG.format(
+        workbook=str(ROOT), course_id=COURSE_ID, exchange=str(exchange)))
     for lab, solution in labs().items():
         folder = course / "source" / lab
         folder.mkdir(exist_ok=True)
@@ -193,6 +242,29 @@ def release(course: Path, lab: str, dry_run: bool = False) -> None:
               f"--course {COURSE_ID}`.")
 
 
+def answers_folder(course: Path) -> Path:
+    """Where released answers go: a folder of the exchange every student can read."""
+    config = (course / "nbgrader_config.py").read_text()
+    line = next(line for line in config.splitlines() if line.startswith("c.Exchange.root"))
+    return Path(line.split("=", 1)[1].strip().strip("'\"")) / COURSE_ID / "answers"
+
+
+def release_answers(course: Path, lab: str) -> Path:
+    """Open the way forward of ``lab`` (after its deadline): copy the lab's answers to the
+    exchange, where the students' ``use_reference`` finds them (``LABUTILS_ANSWERS``)."""
+    course = _require_course(course)
+    source = ROOT / "answers" / "labutils_answers" / f"{lab}.py"
+    folder = answers_folder(course)
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)  # students read it; only the instructor writes there
+    target = folder / source.name
+    _write(target, source.read_text())
+    target.chmod(0o644)
+    print(f"Released the answers of {lab} to {target}: students whose LABUTILS_ANSWERS is "
+          f"{folder} can now take the way forward (use_reference).")
+    return target
+
+
 def _problem(result: subprocess.CompletedProcess) -> str:
     """One line saying why nbgrader could not grade a submission."""
     text = result.stderr
@@ -237,10 +309,74 @@ def locked_cell_changes(released: Path, submitted: Path) -> str | None:
     return "; ".join(notes) or None
 
 
+def integrity_notes(course: Path, lab: str, student: str) -> list[str]:
+    """What the grader's own run of the checks found in a submission (tools/recheck.py)."""
+    report = course / "grades" / f"{lab}_checks.json"
+    found = json.loads(report.read_text()).get(student, {}) if report.exists() else {}
+    notes = []
+    refused = found.get("refused", {})
+    forward = sorted(grade_id for grade_id, what in refused.items()
+                     if all("use_reference" in finding for finding in what))
+    if forward:
+        notes.append("took the way forward, no points: " + ", ".join(forward))
+    review = {grade_id: what for grade_id, what in refused.items() if grade_id not in forward}
+    if review:
+        notes.append("not run, for review: " + ", ".join(
+            f"{grade_id} ({'; '.join(what)})" for grade_id, what in review.items()))
+    if found.get("passed_only_in_the_notebook"):
+        notes.append("passed in the notebook only, failed when the grader ran them again: "
+                     + ", ".join(found["passed_only_in_the_notebook"]))
+    return notes
+
+
+def copies(course: Path, lab: str, students: list[str]) -> dict[str, str]:
+    """Students whose exercise code is the workbook's answer or another student's, once
+    names, comments and layout are set aside (answers of a few lines are not compared)."""
+    solution = exercise_code(labs()[lab])
+    code: dict[str, dict[str, str]] = {}
+    for student in students:
+        try:
+            code[student] = exercise_code(submitted_notebook(course, lab, student))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    found: dict[str, list[str]] = {}
+    for student, answers in code.items():
+        for grade_id, text in answers.items():
+            shape = normalised(text)
+            if shape is None or code_size(text) < COPY_MIN_NODES:
+                continue
+            name = defined_name(solution.get(grade_id, "")) or grade_id
+            if shape == normalised(solution.get(grade_id, "")):
+                found.setdefault(student, []).append(f"{name} is the workbook's answer")
+            same = sorted(other for other in code if other != student
+                          and normalised(code[other].get(grade_id, "")) == shape)
+            if same:
+                found.setdefault(student, []).append(f"{name} same as {', '.join(same)}")
+    return {student: "flagged: " + "; ".join(notes) for student, notes in found.items()}
+
+
+def defined_name(source: str) -> str | None:
+    """The first function or class an exercise cell defines (its exercise's name)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    return next((node.name for node in tree.body
+                 if isinstance(node, ast.FunctionDef | ast.ClassDef)), None)
+
+
+def submitted_notebook(course: Path, lab: str, student: str) -> Path:
+    return course / "submitted" / student / lab / labs()[lab].name
+
+
 def grade(course: Path, lab: str, cell_timeout: int | None = None,
           notebook_timeout: int | None = None) -> Path:
     """Collect, autograde each student alone, write feedback and the CSV; returns its path."""
     course = _require_course(course)
+    why_not = sandbox.works()
+    if why_not is not None:
+        raise CourseError(f"{why_not}\nGrading runs every submission in that sandbox, so "
+                          "nothing was graded.")
     cell_timeout = cell_timeout or budget(lab)
     notebook_timeout = notebook_timeout or 3 * budget(lab) + 60
     _must(nbgrader(course, "collect", lab, "--update"), f"collect {lab}")
@@ -264,11 +400,15 @@ def grade(course: Path, lab: str, cell_timeout: int | None = None,
         notebook = labs()[lab].name
         changes = locked_cell_changes(course / "release" / lab / notebook,
                                       submitted / student / lab / notebook)
-        if changes and student not in problems:
-            problems[student] = f"graded; {changes}"
+        notes = [changes] if changes else []
+        notes += integrity_notes(course, lab, student)
+        if notes and student not in problems:
+            problems[student] = "graded; " + "; ".join(notes)
         status = problems.get(student, "graded")
         seconds[student] = round(time.perf_counter() - start, 2)
         print(f"{student}: {status} ({seconds[student]:.1f} s)")
+    for student, note in copies(course, lab, students).items():
+        problems[student] = (problems.get(student) or "graded") + f"; {note}"
     problems_file = course / "grades" / f"{lab}_problems.json"
     problems_file.parent.mkdir(exist_ok=True)
     _write(problems_file, json.dumps(problems, indent=1, sort_keys=True))
@@ -342,6 +482,10 @@ def main(argv: list[str] | None = None) -> int:
     step.add_argument("course", type=Path)
     step.add_argument("lab")
     step.add_argument("--dry-run", action="store_true", help="print nbgrader's commands")
+    step = commands.add_parser("release-answers", help="after the deadline: the lab's "
+                               "answers to the students (their way forward)")
+    step.add_argument("course", type=Path)
+    step.add_argument("lab")
     step = commands.add_parser("grade", help="collect, autograde, feedback and CSV")
     step.add_argument("course", type=Path)
     step.add_argument("lab")
@@ -360,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
             init(args.course, args.exchange)
         elif args.command == "release":
             release(args.course, lab_id(args.lab), args.dry_run)
+        elif args.command == "release-answers":
+            release_answers(args.course, lab_id(args.lab))
         elif args.command == "grade":
             grade(args.course, lab_id(args.lab), args.cell_timeout, args.notebook_timeout)
         else:
