@@ -65,7 +65,7 @@ lab: $(READY) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --config=tools/lab_server_config.py --ServerApp.root_dir="$(CURDIR)"
 
 test: $(READY)
-	$(BIN)/python -m pytest tests $(wildcard solutions/[0-9][0-9]_*.ipynb) --nbval-lax $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(wildcard solutions/[0-9][0-9]_*.ipynb) --nbval-lax --durations=25 $(PYTEST_ARGS)
 
 doctor: $(READY)
 	$(BIN)/python -m labutils doctor

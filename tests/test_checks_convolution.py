@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from labutils_answers import lab01
 
 from labutils.checks import CheckFailed, NotImplementedYet, convolution
 from labutils.checks.convolution import (
@@ -17,7 +18,6 @@ from labutils.checks.convolution import (
     check_receptive_field,
     measured_receptive_field,
 )
-from labutils_answers import lab01
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from labutils_answers import lab02
 from torch import nn
 
 from labutils.checks import CheckFailed, NotImplementedYet, assert_target, first_cnn
 from labutils.checks.first_cnn import check_vgg_block
-from labutils_answers import lab02
 
 
 def right(in_channels, out_channels, num_convs=2, batch_norm=True, activation=nn.ReLU,

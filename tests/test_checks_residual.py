@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import MIRROR, needs_mirror
+from labutils_answers.lab03 import CNNBackBone as ReferenceBackBone
 from torch import nn
 
 import labutils
@@ -19,7 +20,6 @@ from labutils.checks.residual import (
     check_cnn_classifier,
     check_residual_block,
 )
-from labutils_answers.lab03 import CNNBackBone as ReferenceBackBone
 
 
 class ResidualBlock(nn.Module):

@@ -188,7 +188,7 @@ print("forked")
 
 TRENT = {
     "conv2d_loop": "import ctypes\n",  # prepended to the right answer
-    "conv_output_size": "import builtins\nbuiltins.isinstance = lambda *a: True\n",
+    "conv_output_size": "import builtins\nbuiltins.abs = abs  # the built-ins, changed\n",
     "receptive_field": '''def receptive_field(layers):
     modules = getattr(getattr(torch, "s" + "ys"), "mod" + "ules")
     check = modules["labutils.checks.convolution"]
@@ -338,8 +338,8 @@ def test_the_gradebook_the_course_and_the_host_are_untouched(hostile_class):
     assert not (base / "ctypes-ran.txt").exists()
     assert listener.connections == 0
     peggy = feedback(course, "peggy")
-    assert "BEGIN SOLUTION" not in peggy and "READ" not in peggy.replace("READ\", open", "")
-    assert "could not read: FileNotFoundError" in peggy
+    assert peggy.count("could not read: FileNotFoundError") == 3  # solutions, source, alice
+    assert "BEGIN SOLUTION" not in peggy
     assert "gradebooks found: []" in peggy
     assert "no network" in peggy and "CONNECTED" not in peggy
 
@@ -412,7 +412,7 @@ def test_a_submission_owned_by_another_account_is_not_collected(hostile_class, t
     forged = inbound / mine.name.replace("alice+", "alice+", 1).rsplit("+", 2)[0]
     forged = Path(f"{forged}+2099-01-01 00:00:00.000000 UTC+forged")
     subprocess.run(["cp", "-r", str(mine), str(forged)], check=True)
-    bad_id = inbound / "..alice+lab01+2099-01-01 00:00:00.000000 UTC+x"
+    bad_id = inbound / "alice;rm -rf+lab01+2099-01-01 00:00:00.000000 UTC+x"
     subprocess.run(["cp", "-r", str(mine), str(bad_id)], check=True)
     if os.geteuid() == 0:
         subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(forged)], check=True)
@@ -427,3 +427,41 @@ def test_a_submission_owned_by_another_account_is_not_collected(hostile_class, t
         assert refused[forged.name] == f"submitted as alice but owned by {owner}"
         timestamp = (course / "submitted" / "alice" / LAB / "timestamp.txt").read_text()
         assert not timestamp.startswith("2099")
+
+
+# --------------------------------------------------------------------------- the answers
+
+HIDE_ANSWERS = """
+import importlib.abc, sys
+class Absent(importlib.abc.MetaPathFinder):
+    '''A class install: the answers distribution is not there.'''
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "labutils_answers":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Absent())
+from labutils.checks import use_reference
+from labutils.checks.reference import AnswersNotReleased
+try:
+    use_reference("receptive_field")
+except AnswersNotReleased as closed:
+    print("CLOSED", str(closed).splitlines()[0])
+else:
+    print("OPEN")
+"""
+
+
+def test_the_answers_open_only_when_the_instructor_releases_them(hostile_class):
+    _, course, _, _ = hostile_class
+    folder = course_tool.answers_folder(course)
+    env = dict(os.environ, LABUTILS_ANSWERS=str(folder))
+    before = subprocess.run([sys.executable, "-c", HIDE_ANSWERS], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert before.stdout.startswith("CLOSED The workbook's receptive_field is not on this "
+                                    "machine yet: in a graded class, the way forward opens "
+                                    "after the deadline"), before.stdout + before.stderr
+    released = course_tool.release_answers(course, LAB)
+    assert released == folder / "lab01.py"
+    assert folder.stat().st_mode & 0o777 == 0o755 and released.stat().st_mode & 0o777 == 0o644
+    after = subprocess.run([sys.executable, "-c", HIDE_ANSWERS], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert after.stdout.strip().endswith("OPEN"), after.stdout + after.stderr

@@ -25,7 +25,8 @@ def ruff(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 def test_labutils_tools_tests_and_benchmarks_pass_ruff():
-    result = ruff("ruff", "check", "--no-cache", "labutils", "tools", "tests", "benchmarks")
+    result = ruff("ruff", "check", "--no-cache", "labutils", "answers", "tools", "tests",
+                  "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

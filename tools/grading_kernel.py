@@ -43,8 +43,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     memory_bytes = Integer(16 * 2**30, help="Address space of a grading kernel (bytes)").tag(
         config=True)
     processes = Integer(512, help="Processes and threads of a grading kernel").tag(config=True)
-    seconds = Integer(0, help="Wall-clock limit of a grading kernel (0: none; nbgrader's "
-                      "per-cell timeout still applies)").tag(config=True)
+    seconds = Integer(3600, help="Wall-clock limit of a grading kernel, a backstop beside "
+                      "nbgrader's per-cell timeout (0: none)").tag(config=True)
     data_mirror = Unicode("", help="Data sets shown read-only (default: "
                           "LABUTILS_DATA_MIRROR, else LABUTILS_DATA_DIR)").tag(config=True)
     readable = List(Unicode(), help="More paths shown read-only, e.g. a guard file").tag(

@@ -93,9 +93,11 @@ def graded_checks(nb: NotebookNode) -> list[tuple[int, list[int]]]:
     return pairs
 
 
-def tasks_and_findings(nb: NotebookNode, answers: frozenset[str]) -> tuple[list[dict],
-                                                                               dict[str, list]]:
-    """The grader's run of each graded check, and what was refused (by grade id)."""
+def tasks_and_findings(nb: NotebookNode, lab: int) -> tuple[list[dict], dict[str, list]]:
+    """The grader's run of each graded check of lab ``lab``, and what was refused (by
+    grade id)."""
+    withheld = workbook_answers(lab)
+    answers = frozenset(withheld)
     tasks, refused = [], {}
     kinds = {}  # the cells the grader runs: given (locked) and the student's solution cells
     for index, cell in enumerate(nb.cells):
@@ -113,12 +115,13 @@ def tasks_and_findings(nb: NotebookNode, answers: frozenset[str]) -> tuple[list[
             continue
         cells = [[_source(nb.cells[i]), "exercise" if i in exercise_cells else kind]
                  for i, kind in kinds.items() if i < check]
-        tasks.append({"grade_id": grade_id, "cells": cells, "check": _source(nb.cells[check])})
+        tasks.append({"grade_id": grade_id, "cells": cells, "check": _source(nb.cells[check]),
+                      "withheld": withheld})
     return tasks, refused
 
 
-def run_tasks(tasks: list[dict], lab: int, seconds: int, limits: Limits) -> list[dict]:
-    """Run the grader's checks in the sandbox; one verdict per task."""
+def run_tasks(tasks: list[dict], seconds: int, limits: Limits) -> list[dict]:
+    """Run the grader's checks in the sandbox, in one process; one verdict per task."""
     if not tasks:
         return []
     package = labutils_folder()
@@ -126,7 +129,7 @@ def run_tasks(tasks: list[dict], lab: int, seconds: int, limits: Limits) -> list
         job = Path(folder) / "job.json"
         job.write_text(json.dumps({
             "labutils": str(INSIDE / "site" / "labutils"), "manifest": manifest(package),
-            "withheld": workbook_answers(lab), "seconds": seconds, "tasks": tasks}))
+            "seconds": seconds, "tasks": tasks}))
         hidden = [answers_folder()] if answers_folder() else []
         sandbox = Sandbox(
             readable=python_folders(),
@@ -203,10 +206,9 @@ class RecheckGradedCells(NbGraderPreprocessor):
         assignment = resources.get("nbgrader", {}).get("assignment", "")
         digits = "".join(ch for ch in assignment if ch.isdigit())
         lab = int(digits) if digits else 0
-        answers = frozenset(workbook_answers(lab))
-        tasks, refused = tasks_and_findings(nb, answers)
+        tasks, refused = tasks_and_findings(nb, lab)
         verdicts = {v["grade_id"]: v for v in run_tasks(
-            tasks, lab, self.seconds_per_check, Limits(memory_bytes=self.memory_bytes))}
+            tasks, self.seconds_per_check, Limits(memory_bytes=self.memory_bytes))}
         differ = []
         for check, _ in graded_checks(nb):
             cell = nb.cells[check]

@@ -61,11 +61,12 @@ def verify(package: Path, manifest: dict[str, str]) -> None:
         raise SystemExit(f"labutils is not the installed copy the grader checked: {changed[:3]}")
 
 
-def run_definitions(source: str, namespace: dict, where: str) -> None:
+def run_definitions(source: str, namespace: dict, where: str, strict: bool = True) -> None:
     """Run the imports, ``def``s, ``class``es and call-free assignments of a cell: what
     later cells may rely on, without running anything slow. An assignment that needs a
     value a skipped statement would have made (``crop = photo[10:20]`` after
-    ``photo = load()``) is left out."""
+    ``photo = load()``) is left out. Not ``strict`` (a student's earlier exercise cell,
+    judged by its own check), a statement that fails is left out too."""
     for node in ast.parse(source).body:
         is_definition = isinstance(node, ast.Import | ast.ImportFrom | ast.FunctionDef |
                                    ast.AsyncFunctionDef | ast.ClassDef)
@@ -76,10 +77,12 @@ def run_definitions(source: str, namespace: dict, where: str) -> None:
         code = compile(ast.Module(body=[node], type_ignores=[]), where, "exec")
         try:
             exec(code, namespace)  # noqa: S102
-        except (NameError, KeyError, IndexError, AttributeError, TypeError):
-            if is_definition:
+        except (NameError, KeyError, IndexError, AttributeError, TypeError, ImportError,
+                PermissionError):
+            if is_definition and strict:
                 raise
-            # a plain value that needs one a skipped statement would have made
+            # a plain value that needs one a skipped statement would have made, or what
+            # an earlier exercise may not use (that exercise's own check says so)
 
 
 def python_of(cell: str) -> str:
@@ -198,7 +201,8 @@ def run_task(task: dict, checks: dict[str, Any], withheld: list[str]) -> dict:
             if kind == "exercise":
                 exec(compile(python_of(source), f"<cell {index}>", "exec"), namespace)  # noqa: S102
             else:
-                run_definitions(python_of(source), namespace, f"<cell {index}>")
+                run_definitions(python_of(source), namespace, f"<cell {index}>",
+                                strict=kind == "given")
         where = "the check"
         namespace["__builtins__"] = guarded
         namespace.update(checks)  # the grader's checks, whatever the cells bound
@@ -253,28 +257,35 @@ def in_child(task: dict, checks: dict[str, Any], withheld: list[str],
         os.write(write_end, json.dumps(verdict).encode())
         os._exit(0)
     os.close(write_end)
-    data, deadline = b"", time.monotonic() + seconds
-    while True:
-        left = deadline - time.monotonic()
-        ready, _, _ = select.select([read_end], [], [], max(left, 0))
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-            verdict = {"passed": False, "where": "the check", "lines": [
-                f"Stopped after {seconds:.0f} s, the grader's limit for one check."]}
-            break
+    data, deadline, reaped, closed = b"", time.monotonic() + seconds, False, False
+    while not (reaped or closed) and time.monotonic() < deadline:
+        ready, _, _ = select.select([read_end], [], [], 0.2)
+        chunk = os.read(read_end, 1 << 16) if ready else b""
+        data += chunk
+        closed = bool(ready) and not chunk
+        # The child may have ended while a process it forked still holds the pipe open.
+        reaped = os.waitpid(pid, os.WNOHANG)[0] == pid
+    ended = reaped or closed
+    if not ended:
+        os.kill(pid, signal.SIGKILL)
+    if not reaped:
+        os.waitpid(pid, 0)
+    while select.select([read_end], [], [], 0)[0]:
         chunk = os.read(read_end, 1 << 16)
         if not chunk:
-            try:
-                verdict = json.loads(data.decode() or "null") or {}
-            except ValueError:
-                verdict = {}
-            if "passed" not in verdict:
-                verdict = {"passed": False, "where": "the check",
-                           "lines": ["The check's process ended before it gave a result."]}
             break
         data += chunk
     os.close(read_end)
-    os.waitpid(pid, 0)
+    try:
+        verdict = json.loads(data.decode() or "null") or {}
+    except ValueError:
+        verdict = {}
+    if not ended:
+        verdict = {"passed": False, "where": "the check", "lines": [
+            f"Stopped after {seconds:.0f} s, the grader's limit for one check."]}
+    elif "passed" not in verdict:
+        verdict = {"passed": False, "where": "the check",
+                   "lines": ["The check's process ended before it gave a result."]}
     output.seek(0)
     verdict["output"] = output.read().decode(errors="replace")[-20000:]
     verdict["grade_id"] = task["grade_id"]
@@ -290,7 +301,7 @@ def main(job_file: str) -> int:
     checks = {name: getattr(labutils.checks, name) for name in labutils.checks.__all__}
     python_of("")  # IPython's transformer, loaded once before the children fork
     preload(job["tasks"])
-    results = [in_child(task, checks, job["withheld"], job["seconds"]) for task in job["tasks"]]
+    results = [in_child(task, checks, task["withheld"], job["seconds"]) for task in job["tasks"]]
     sys.stdout.write(f"\n{MARK}\n{json.dumps(results)}\n")
     sys.stdout.flush()
     return 0
