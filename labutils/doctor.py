@@ -22,9 +22,10 @@ import torch
 
 from .data import cache, places
 from .data.errors import CorruptDataError, DataFolderError
+from .data.network import why_unreachable
 from .device import DEVICE_VARIABLE, get_device
 from .install import install_hint, installed_version
-from .pretrained import BACKBONE_DISTRIBUTIONS, _reachable, resnet18_weights_path
+from .pretrained import BACKBONE_DISTRIBUTIONS, resnet18_weights_path
 
 OK, MISSING, NOTE = "ok", "!!", "--"
 
@@ -200,7 +201,7 @@ def check_torchvision_weights(network: bool = True) -> Finding:
     topic = "ResNet-18"
     if cached.is_file():
         return Finding(OK, topic, f"cached: {cached}")
-    if network and _reachable(url, 3.0) is None:
+    if network and why_unreachable(url, 3.0) is None:
         return Finding(OK, topic, "not cached; downloadable (45 MB, on first use)")
     why = "no network" if network else "network not checked"
     return Finding(NOTE, topic, f"not cached, {why}: lab 06 uses EfficientNet-Lite0 only")

@@ -27,13 +27,13 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..install import require
 from .errors import CorruptDataError, DataFolderError, DataNotFoundError
+from .network import network_timeout
 from .places import (
     COURSE_MIRROR,
     DATA_DIR_VARIABLE,
@@ -385,17 +385,6 @@ def locked(root: Path, key: str) -> Iterator[None]:
             else:
                 handle.seek(0)
                 msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-
-
-@contextlib.contextmanager
-def network_timeout(seconds: float) -> Iterator[None]:
-    """Make every blocking network step (connect, each read) give up after ``seconds``."""
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
 
 
 def _link(source: Path, target: Path) -> None:
