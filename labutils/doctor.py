@@ -157,8 +157,7 @@ def check_dataset(key: str) -> Finding:
             cache.verify(root, spec, "in the data folder",
                          f"delete the folder {root / spec.folder} and load the data again.")
     except CorruptDataError as error:
-        text, _, fix = str(error).partition("\nWhat to do: ")
-        return Finding(MISSING, key, text, fix)
+        return Finding(MISSING, key, error.problem, error.remedy)
     if diagnosis.action in (cache.USE, cache.LINK, cache.ADOPT):
         return Finding(OK, key, diagnosis.detail)
     optional = key not in NEEDED_DATA
@@ -214,9 +213,10 @@ def _safely(check: Callable[[], Finding | list[Finding]], topic: str) -> list[Fi
     """Run one check; whatever goes wrong inside becomes a finding, never a crash."""
     try:
         result = check()
-    except (DataFolderError, ModuleNotFoundError, CorruptDataError) as error:
-        text, _, fix = str(error).partition("\nWhat to do: ")
-        return [Finding(MISSING, topic, text.replace("\n", " "), fix or install_hint())]
+    except (DataFolderError, CorruptDataError) as error:
+        return [Finding(MISSING, topic, error.problem.replace("\n", " "), error.remedy)]
+    except ModuleNotFoundError as error:  # Python's own: its message says nothing to do
+        return [Finding(MISSING, topic, str(error).replace("\n", " "), install_hint())]
     except Exception as error:
         return [Finding(MISSING, topic, f"could not be checked ({type(error).__name__}: {error})",
                         "reinstall the workbook's packages: " + install_hint())]

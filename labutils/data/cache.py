@@ -194,8 +194,7 @@ def verify(root: Path, spec: Spec, where: str, remedy: str) -> None:
         elif path.name.endswith("ubyte"):
             problem = _idx_size_problem(path)
         if problem:
-            raise CorruptDataError(f"{spec.name}: the file {path} ({where}) {problem}.\n"
-                                   f"What to do: {remedy}")
+            raise CorruptDataError(f"{spec.name}: the file {path} ({where}) {problem}.", remedy)
 
 
 # --------------------------------------------------------------------------- the mark
@@ -283,9 +282,9 @@ class Diagnosis:
         places = "\n".join(f"  - {place}" for place in self.looked + ([extra] if extra else []))
         if self.error is CorruptDataError:
             return CorruptDataError(f"{spec.name}: the copy in the data folder is damaged.\n"
-                                    f"{places}\nWhat to do: {self.remedy}")
+                                    f"{places}", self.remedy)
         return DataNotFoundError(f"Could not find the {spec.name} data set. Looked in:\n"
-                                 f"{places}\nWhat to do: {self.remedy}")
+                                 f"{places}", self.remedy)
 
 
 def _mirror_suggestion(spec: Spec) -> str:
@@ -416,9 +415,8 @@ def _link_from_mirror(root: Path, spec: Spec, mirror: Path) -> int:
             if target.stat().st_size != source.stat().st_size:
                 raise CorruptDataError(
                     f"{spec.name}: {target} in the data folder has {target.stat().st_size:,} "
-                    f"bytes, the mirror's copy {source} has {source.stat().st_size:,}.\n"
-                    f"What to do: delete {target} and run this cell again (it is linked "
-                    "from the mirror).")
+                    f"bytes, the mirror's copy {source} has {source.stat().st_size:,}.",
+                    f"delete {target} and run this cell again (it is linked from the mirror).")
             continue
         _link(source, target)
         made += 1
@@ -469,8 +467,8 @@ def _folder_error(error: OSError, root: Path, spec: Spec) -> DataFolderError:
     return DataFolderError(
         f"{spec.name}: could not write into the data folder {root}: {what} "
         f"({type(error).__name__}: {error.strerror or error}). Nothing was marked complete, "
-        "so nothing half-made will be used.\nWhat to do: " + todo
-        + how_to_set(DATA_DIR_VARIABLE, "~/cnn-data") + "; then run this cell again.")
+        "so nothing half-made will be used.",
+        todo + how_to_set(DATA_DIR_VARIABLE, "~/cnn-data") + "; then run this cell again.")
 
 
 _checked: set[tuple[str, str]] = set()  # (data set, folder) verified this session
