@@ -143,22 +143,11 @@ def check_dataset(key: str) -> Finding:
     spec = cache.SPECS[key]
     diagnosis = cache.diagnose(key)
     root = places.data_dir(create=False)
-    try:
-        if diagnosis.action == cache.USE:
-            source = diagnosis.mirror or root
-            cache.verify(source, spec, "in the mirror" if diagnosis.mirror else
-                         "in the data folder", f"delete the folder {root / spec.folder} and "
-                         "load the data again.")
-        elif diagnosis.action == cache.LINK:
-            cache.verify(diagnosis.mirror, spec, "in the read-only mirror",
-                         f"restore the mirror {diagnosis.mirror}, or unset "
-                         f"{places.MIRROR_VARIABLE} and let the labs download the data.")
-        elif diagnosis.action == cache.ADOPT:
-            cache.verify(root, spec, "in the data folder",
-                         f"delete the folder {root / spec.folder} and load the data again.")
-    except CorruptDataError as error:
-        return Finding(MISSING, key, error.problem, error.remedy)
     if diagnosis.action in (cache.USE, cache.LINK, cache.ADOPT):
+        try:
+            cache.verify_copy(spec, root, diagnosis, in_a_cell=False)
+        except CorruptDataError as error:
+            return Finding(MISSING, key, error.problem, error.remedy)
         return Finding(OK, key, diagnosis.detail)
     optional = key not in NEEDED_DATA
     if diagnosis.action == cache.DOWNLOAD:
