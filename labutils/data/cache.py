@@ -16,7 +16,8 @@ The mark of completion (:data:`MARKER`, a list of files and sizes) is written la
 an interruption at any moment leaves a cache that is repaired on the next use, never one
 that is trusted. One kernel at a time builds a data set (a file lock), so two notebooks
 started together do not trip over each other. :func:`diagnose` decides what to do
-without changing anything; ``make doctor`` shows its answer.
+without changing anything, and :func:`verify_copy` checks the copy that decision uses and
+says what to do when it is damaged; ``make doctor`` shows both answers.
 """
 
 from __future__ import annotations
