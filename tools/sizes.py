@@ -61,7 +61,6 @@ LONGER_BEFORE = {
     ("labutils/checks/architectures.py", "_check_dense_shape"): 59,
     ("benchmarks/lab03_recipe.py", "main"): 54,
     ("labutils/checks/architectures.py", "_check_dense_layers"): 54,
-    ("labutils/data/segmentation.py", "paste_glyphs"): 53,
 }
 
 
