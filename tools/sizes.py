@@ -58,7 +58,6 @@ ROOMS = (
 LONGER_BEFORE = {
     ("labutils/train.py", "fit"): 93,
     ("labutils/checks/architectures.py", "_check_dense_shape"): 59,
-    ("benchmarks/lab03_recipe.py", "main"): 54,
     ("labutils/checks/architectures.py", "_check_dense_layers"): 54,
 }
 
