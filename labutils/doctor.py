@@ -204,7 +204,7 @@ def _safely(check: Callable[[], Finding | list[Finding]], topic: str) -> list[Fi
         result = check()
     except (DataFolderError, CorruptDataError) as error:
         return [Finding(MISSING, topic, error.problem.replace("\n", " "), error.remedy)]
-    except ModuleNotFoundError as error:  # Python's own: its message says nothing to do
+    except ModuleNotFoundError as error:  # a package a check imports is missing or broken
         return [Finding(MISSING, topic, str(error).replace("\n", " "), install_hint())]
     except Exception as error:
         return [Finding(MISSING, topic, f"could not be checked ({type(error).__name__}: {error})",
