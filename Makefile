@@ -24,7 +24,7 @@ $(shell rm -f $(READY))
 endif
 endif
 
-.PHONY: help lab test doctor notebooks figures bench clean-venv class-init class-release \
+.PHONY: help lab test doctor notebooks figures bench sizes clean-venv class-init class-release \
 	class-release-answers class-grade class-compare
 # A class on nbgrader (tools/course.py): the course folder, the lab, the student to compare.
 COURSE ?= $(HOME)/cnn-course
@@ -38,6 +38,8 @@ help:
 	@echo "                ARGS=--force also replaces edited ones (backups in notebooks/.backup/)"
 	@echo "make figures    redraw the diagrams in img/ (then make notebooks attaches them)"
 	@echo "make bench      time every lab against its budget and run the benchmarks"
+	@echo "make sizes      lines per room and the longest functions, against the budget"
+	@echo "                for growth (CONTRIBUTING.md); fails when over it"
 	@echo "make clean-venv delete .venv; the next make command builds it again from scratch"
 	@echo "make class-init | class-release | class-release-answers | class-grade | class-compare"
 	@echo "                run a class on nbgrader (COURSE=folder LAB=01 STUDENT=id; see"
@@ -84,6 +86,9 @@ bench: $(READY)
 		  $(BIN)/python benchmarks/$$script.py 2>&1; echo '```'; } \
 		| tee -a benchmarks/RESULTS.md; \
 	done
+
+sizes: $(READY)
+	$(BIN)/python -m tools.sizes $(ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

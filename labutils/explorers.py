@@ -296,41 +296,53 @@ def draw_transposed_convolution(n: int, k: int, s: int, p: int) -> tuple[str, Fi
         figure.suptitle("The padding removes the whole output: make it smaller")
         return summary, figure
 
-    counts = overlap_counts(n, k, s, p)
-    grid = np.outer(counts, counts)
-    right.imshow(grid, cmap="Blues", vmin=0, vmax=max(grid.max(), 1) * 1.3,
-                 extent=(-0.5, size - 0.5, size - 0.5, -0.5))
-    _grid(right, size, size)
-    if size <= 16:
-        for (r, c), count in np.ndenumerate(grid):
-            right.text(c, r, str(count), ha="center", va="center", fontsize=8)
-    for r, c, colour in pixels:  # each copy covers k x k output pixels, less the padding
-        right.add_patch(Rectangle((c * s - p - 0.5, r * s - p - 0.5), k, k, fill=False,
-                                  edgecolor=colour, linewidth=2.5))
-    right.set_xlim(-0.5, size - 0.5)
-    right.set_ylim(size - 0.5, -0.5)
-    right.set_title(f"output {size}×{size}: copies of the kernel on each pixel")
-    right.set_xlabel("output column")
-    right.set_ylabel("output row")
-
-    one_axis = inner_counts(k, s)
-    inner = sorted({a * b for a in one_axis for b in one_axis})  # row count x column count
-    if inner[0] == 0:
-        verdict = (f"gaps: some pixels get no copy at all (k = {k} is smaller than "
-                   f"s = {s}), others {inner[-1]}")
-    elif len(inner) == 1:
-        verdict = (f"even overlap: every pixel away from the border gets {inner[0]} "
-                   f"cop{'y' if inner[0] == 1 else 'ies'}")
-    else:
-        verdict = (f"uneven overlap: pixels away from the border get "
-                   f"{', '.join(map(str, inner))} copies, "
-                   f"a checkerboard (k = {k} is not a multiple of s = {s})")
+    _draw_overlaps(right, n, k, s, p, pixels)
+    verdict = _overlap_verdict(k, s)
     figure.suptitle(f"Each input pixel stamps a {k}×{k} copy of the kernel, {s} pixels apart: "
                     f"{verdict.split(':')[0]}")
     agree = "agrees" if measured == size else f"DISAGREES ({measured})"
     summary = f"Output {size}×{size}: formula {formula}; a real nn.ConvTranspose2d {agree}. " \
               f"{verdict[0].upper()}{verdict[1:]}."
     return summary, figure
+
+
+def _draw_overlaps(axes: Axes, n: int, k: int, s: int, p: int,
+                   pixels: list[tuple[int, int, str]]) -> None:
+    """The output grid coloured (and, when small, labelled) by how many copies of the
+    kernel cover each pixel, with the copies stamped by ``pixels`` outlined."""
+    size = transposed_output_size(n, k, s, p)
+    counts = overlap_counts(n, k, s, p)
+    grid = np.outer(counts, counts)
+    axes.imshow(grid, cmap="Blues", vmin=0, vmax=max(grid.max(), 1) * 1.3,
+                extent=(-0.5, size - 0.5, size - 0.5, -0.5))
+    _grid(axes, size, size)
+    if size <= 16:
+        for (r, c), count in np.ndenumerate(grid):
+            axes.text(c, r, str(count), ha="center", va="center", fontsize=8)
+    for r, c, colour in pixels:  # each copy covers k x k output pixels, less the padding
+        axes.add_patch(Rectangle((c * s - p - 0.5, r * s - p - 0.5), k, k, fill=False,
+                                 edgecolor=colour, linewidth=2.5))
+    axes.set_xlim(-0.5, size - 0.5)
+    axes.set_ylim(size - 0.5, -0.5)
+    axes.set_title(f"output {size}×{size}: copies of the kernel on each pixel")
+    axes.set_xlabel("output column")
+    axes.set_ylabel("output row")
+
+
+def _overlap_verdict(k: int, s: int) -> str:
+    """How the copies of a ``k x k`` kernel, ``s`` pixels apart, overlap away from the
+    border: gaps, even overlap, or uneven overlap (a checkerboard)."""
+    one_axis = inner_counts(k, s)
+    inner = sorted({a * b for a in one_axis for b in one_axis})  # row count x column count
+    if inner[0] == 0:
+        return (f"gaps: some pixels get no copy at all (k = {k} is smaller than "
+                f"s = {s}), others {inner[-1]}")
+    if len(inner) == 1:
+        return (f"even overlap: every pixel away from the border gets {inner[0]} "
+                f"cop{'y' if inner[0] == 1 else 'ies'}")
+    return (f"uneven overlap: pixels away from the border get "
+            f"{', '.join(map(str, inner))} copies, "
+            f"a checkerboard (k = {k} is not a multiple of s = {s})")
 
 
 def transposed_conv_explorer(n: int = 4, k: int = 3, s: int = 2, p: int = 0) -> Explorer:

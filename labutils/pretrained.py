@@ -18,8 +18,6 @@ EfficientNet-Lite0 wants pixels scaled to about [-1, 1] (:data:`LITE0_STATS`). U
 from __future__ import annotations
 
 import pickle
-import socket
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
@@ -27,7 +25,7 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
-from .data.cache import network_timeout
+from .data.network import network_timeout, why_unreachable
 from .install import require
 
 # EfficientNet-Lite was trained in TensorFlow on pixels p in [0, 255] mapped to
@@ -86,25 +84,6 @@ def efficientnet_lite0(pretrained: bool = True) -> nn.Module:
 # --------------------------------------------------------------------------- ResNet-18
 
 
-def _reachable(url: str, timeout: float) -> str | None:
-    """``None`` when a connection to ``url``'s server opens within ``timeout`` seconds,
-    otherwise a few words saying why not. Name look-ups that hang are cut off too."""
-    host = urlparse(url).hostname or ""
-    outcome: list[str | None] = ["no answer within the time limit"]
-
-    def probe() -> None:
-        try:
-            socket.create_connection((host, 443), timeout=timeout).close()
-            outcome[0] = None
-        except OSError as error:
-            outcome[0] = f"{type(error).__name__}: {error}"
-
-    worker = threading.Thread(target=probe, daemon=True)
-    worker.start()
-    worker.join(timeout + 0.5)
-    return outcome[0]
-
-
 def resnet18_weights_path(cache_dir: Path | str | None = None) -> Path:
     """Where torch keeps torchvision's ResNet-18 ImageNet weights (the file may not exist):
     ``cache_dir``, by default ``torch.hub.get_dir()/checkpoints``."""
@@ -130,7 +109,7 @@ def load_resnet18(timeout: float = 5.0,
     if path.is_file():
         source = f"the local cache {path}"
     else:
-        problem = _reachable(weights.url, timeout)
+        problem = why_unreachable(weights.url, timeout)
         if problem is not None:
             return None, (f"Skipped ResNet-18: its ImageNet weights are not cached and "
                           f"{urlparse(weights.url).hostname} cannot be reached ({problem}).")

@@ -6,11 +6,6 @@ import labutils
 from labutils import plots
 
 
-def titles_and_labels(fig):
-    axes = [ax for ax in fig.axes if ax.get_visible() and ax.has_data()]
-    return fig, axes
-
-
 @pytest.fixture(autouse=True)
 def close_figures():
     yield

@@ -51,7 +51,7 @@ def _load_idx_family(key: str, stats: tuple[float, float], normalize: bool,
         except Exception as error:
             raise CorruptDataError(
                 f"{SPECS[key].name}: torchvision could not read the files in "
-                f"{root / SPECS[key].folder} ({type(error).__name__}: {error}).\nWhat to do: "
+                f"{root / SPECS[key].folder} ({type(error).__name__}: {error}).",
                 "delete that folder and run this cell again to fetch it afresh.") from None
         images = raw.data.unsqueeze(1).float() / 255  # (N, 1, 28, 28) in [0, 1]
         if normalize:

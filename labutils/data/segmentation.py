@@ -44,19 +44,9 @@ def paste_glyphs(glyphs: torch.Tensor | np.ndarray, backgrounds: np.ndarray | to
         ``masks``: ``(N, 1, S, S)`` floats, 1.0 on the glyph and 0.0 elsewhere.
     """
     glyphs = to_unit_floats(glyphs)
-    photos = torch.as_tensor(np.asarray(backgrounds), dtype=torch.float32)
-    if photos.dim() != 4 or photos.shape[-1] != 3:
-        raise ValueError(f"backgrounds must be (N, S, S, 3), got {tuple(photos.shape)}.")
-    if len(photos) != len(glyphs):
-        raise ValueError(f"{len(glyphs)} glyphs but {len(photos)} backgrounds: "
-                         "give one background per glyph.")
-    photos = photos.permute(0, 3, 1, 2).contiguous()  # (N, 3, S, S)
+    photos = _backgrounds(backgrounds, len(glyphs), glyph_size)
     n, _, height, width = photos.shape
     low, high = glyph_size
-    if not 1 <= low <= high <= min(height, width):
-        raise ValueError(f"glyph_size={glyph_size} must lie between 1 and the image side "
-                         f"{min(height, width)}.")
-
     generator = torch.Generator().manual_seed(seed)
     images = torch.empty_like(photos)
     masks = torch.zeros(n, 1, height, width)
@@ -78,6 +68,23 @@ def paste_glyphs(glyphs: torch.Tensor | np.ndarray, backgrounds: np.ndarray | to
         images[i] = (1 - alpha) * photos[i] + alpha * colour[:, None, None]
         masks[i, 0] = covered.float()
     return images, masks
+
+
+def _backgrounds(backgrounds: np.ndarray | torch.Tensor, n_glyphs: int,
+                 glyph_size: tuple[int, int]) -> torch.Tensor:
+    """The photo crops ``(N, S, S, 3)`` as ``(N, 3, S, S)`` floats, checked against the glyphs."""
+    photos = torch.as_tensor(np.asarray(backgrounds), dtype=torch.float32)
+    if photos.dim() != 4 or photos.shape[-1] != 3:
+        raise ValueError(f"backgrounds must be (N, S, S, 3), got {tuple(photos.shape)}.")
+    if len(photos) != n_glyphs:
+        raise ValueError(f"{n_glyphs} glyphs but {len(photos)} backgrounds: "
+                         "give one background per glyph.")
+    low, high = glyph_size
+    side = min(photos.shape[1], photos.shape[2])
+    if not 1 <= low <= high <= side:
+        raise ValueError(f"glyph_size={glyph_size} must lie between 1 and the image side "
+                         f"{side}.")
+    return photos.permute(0, 3, 1, 2).contiguous()
 
 
 def make_segmentation_set(glyphs: torch.Tensor | np.ndarray, size: int = 48, seed: int = 0,
