@@ -38,6 +38,7 @@ Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]
 History = dict[str, list[float]]
 PER_BATCH_SCHEDULERS = (torch.optim.lr_scheduler.OneCycleLR, torch.optim.lr_scheduler.CyclicLR)
 CLASS_INDEX_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
+MAX_EPOCHS = 10_000  # more is a typo (epochs=10**9 would train for days without a word)
 
 
 # --- Reporting: a live plot in notebooks, one text line per epoch elsewhere ---------------
@@ -381,7 +382,7 @@ def _check_fit_arguments(model, train_loader, val_loader, epochs, optimizer, los
                          metrics, scheduler, channels_last, live, verbose,
                          mixed_precision) -> None:
     need_model(model, "fit")
-    need_int(epochs, "epochs", "fit", low=1)
+    need_int(epochs, "epochs", "fit", low=1, high=MAX_EPOCHS)
     _need_loader(train_loader, "train_loader", "fit")
     if val_loader is not None:
         _need_loader(val_loader, "val_loader", "fit")
@@ -417,6 +418,7 @@ def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None = 
 
     Args:
         model: already on the device you want; batches are moved to the model's device.
+        epochs: passes over ``train_loader``, 1 to 10,000.
         train_loader, val_loader: iterables of ``(inputs, targets)`` batches that can be
             gone through once per epoch, e.g. a ``DataLoader`` or a
             :class:`labutils.TensorLoader`. ``val_loader`` is optional.
