@@ -97,7 +97,8 @@ def efficientnet_lite0(pretrained: bool = True) -> nn.Module:
     "same" padding is computed for each input). Output: ``(N, 1000)`` ImageNet logits.
     The parts you will use: ``_conv_stem`` (the first convolution), ``_blocks`` (16
     inverted-residual blocks), ``_conv_head``, and ``_fc``, the final linear classifier
-    ``1280 -> 1000``.
+    ``1280 -> 1000``. Building it draws its first weights from torch's random state, as
+    building any model does, before the ImageNet weights replace them.
     """
     need_bool(pretrained, "pretrained", "efficientnet_lite0")
     EfficientNet = require("efficientnet_lite_pytorch", BACKBONE_DISTRIBUTIONS).EfficientNet
@@ -150,7 +151,8 @@ def load_resnet18(timeout: float = 5.0,
     skipped. The weights are read from torch's cache (``cache_dir``, by default
     ``torch.hub.get_dir()/checkpoints``), or downloaded there when the server answers
     within ``timeout`` seconds (more than 0, at most 600); this function never waits for a
-    dead network.
+    dead network. Building the network draws from torch's random state, as building any
+    model does.
     """
     timeout = need_number(timeout, "timeout", "load_resnet18", above=0, high=MAX_TIMEOUT)
     if cache_dir is not None and not isinstance(cache_dir, (str, Path)):

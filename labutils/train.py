@@ -437,6 +437,9 @@ def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None = 
         mixed_precision: use the fastest numerics the device does well (see
             ``precision.py``); False trains in float32.
 
+    Training draws from torch's random state (dropout, a shuffling loader without a seed),
+    as any training loop does: call :func:`labutils.set_seed` first for a repeatable run.
+
     Returns:
         A dict of lists, one value per epoch: ``loss``, ``val_loss``, each metric and
         ``val_`` + each metric, ``lr`` and ``seconds``. The model is left in eval mode,

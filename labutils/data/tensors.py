@@ -64,7 +64,10 @@ def as_tensors(dataset: Dataset, batch_size: int = 256) -> tuple[torch.Tensor, t
                                  "check how it was made (a split, a filter) before converting.")
     images, labels = [], []
     try:
-        for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        # A generator of its own: a DataLoader draws a seed, which must not move the lab's.
+        loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
+                            generator=torch.Generator())
+        for batch in loader:
             x, y = batch  # a ValueError when the items are not (image, label) pairs
             images.append(torch.as_tensor(x))
             labels.append(torch.as_tensor(y))
