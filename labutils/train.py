@@ -127,6 +127,10 @@ def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     (class indices ``(N,)``): a tensor holding one number."""
     outputs = need_tensor(outputs, "outputs", "accuracy", dims=(2,), shape_text="(N, classes)")
     targets = need_tensor(targets, "targets", "accuracy", dims=(1,), shape_text="(N,)")
+    if outputs.dtype == torch.bool:
+        raise ArgumentTypeError(f"accuracy() got outputs = {describe(outputs)}.",
+                                "scores (N, classes) as numbers, e.g. the model's logits.",
+                                "pass the model's outputs, e.g. predict(model, X).")
     if targets.is_floating_point() or targets.dtype == torch.bool:
         raise ArgumentTypeError(f"accuracy() got targets = {describe(targets)}.",
                                 "class indices, an integer tensor (N,).",
