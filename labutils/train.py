@@ -196,10 +196,9 @@ def _first_layer(model: nn.Module) -> str:
     """What the model's first layer with weights takes, in words (empty when none)."""
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
-            return (f" Its first layer, {module}, takes images (N, {module.in_channels}, H, W) "
-                    "in float32.")
+            return f" Its first layer, {module}, takes images (N, {module.in_channels}, H, W)."
         if isinstance(module, nn.Linear):
-            return f" Its first layer, {module}, takes (N, {module.in_features}) in float32."
+            return f" Its first layer, {module}, takes (N, {module.in_features})."
     return ""
 
 
@@ -223,8 +222,8 @@ def _forward(model: nn.Module, inputs: object, numerics: Numerics, where: str) -
                 fix += (f" The {_dtype_name(numerics.dtype)} in torch's words is the mixed "
                         "precision labutils chose; the inputs' dtype is what to change.")
         else:
-            fix = ("make the inputs the shape the model takes (read torch's error below), "
-                   "or fix the layer it names.")
+            fix = ("make the inputs the shape the model takes (torch's words are above), "
+                   "or fix the layer they name.")
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ModelInputError(
             f"The model could not take the inputs {where}: {describe(inputs)} "
