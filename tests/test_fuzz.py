@@ -37,6 +37,9 @@ import labutils
 from labutils import pretrained
 from labutils.data import datasets
 
+# Generated titles hold characters no font has; matplotlib says so, which is no failure.
+pytestmark = pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
+
 TIME_LIMIT = 20  # seconds per call; the slowest good call (EfficientNet-Lite0) takes about 1 s
 
 # --- Values of every kind -----------------------------------------------------------------
