@@ -8,7 +8,9 @@ empty tensor, a value out of range, NaN or inf. The property every call must kee
   whose message has three parts (what was given, ``Expected:``, ``What to do:``); no
   other exception escapes, whether from torch, numpy, PIL, matplotlib or pycm;
 - it ends within ``TIME_LIMIT`` seconds;
-- torch's global state is the same afterwards: grad mode, default dtype, threads.
+- torch's global state is the same afterwards: grad mode, default dtype, threads, and
+  the random state, except for the names in ``DRAW_RANDOM_NUMBERS``, whose docstrings
+  say that they draw random numbers.
 
 A public name without an entry in ``STRATEGIES``, ``SKIPPED`` or ``CONSTANTS`` fails
 :func:`test_every_public_name_is_fuzzed`. The data loaders are fuzzed on their arguments
@@ -475,14 +477,22 @@ def no_data_search() -> Iterator[None]:
         datasets.prepare, pretrained._reachable = saved
 
 
-def global_state() -> dict[str, object]:
-    return {"grad mode": torch.is_grad_enabled(), "default dtype": torch.get_default_dtype(),
-            "threads": torch.get_num_threads()}
+# Public names whose docstrings say that they draw from torch's random state.
+DRAW_RANDOM_NUMBERS = {"fit", "set_seed", "TensorLoader", "random_shift", "efficientnet_lite0",
+                       "load_resnet18"}
+
+
+def global_state(name: str) -> dict[str, object]:
+    state = {"grad mode": torch.is_grad_enabled(), "default dtype": torch.get_default_dtype(),
+             "threads": torch.get_num_threads()}
+    if name not in DRAW_RANDOM_NUMBERS:
+        state["random state"] = torch.get_rng_state().tolist()
+    return state
 
 
 def check_call(name: str, args: tuple, kwargs: dict) -> None:
     """Run one drawn call and assert the property (see the module text)."""
-    before = global_state()
+    before = global_state(name)
     try:
         with no_data_search(), time_limit(TIME_LIMIT):
             STRATEGIES[name].function(*args, **kwargs)
@@ -499,8 +509,9 @@ def check_call(name: str, args: tuple, kwargs: dict) -> None:
                     f"escape: {error}")
     finally:
         plt.close("all")
-    after = global_state()
-    assert after == before, f"{name} changed torch's global state: {before} -> {after}"
+    after = global_state(name)
+    changed = [part for part in before if before[part] != after[part]]
+    assert not changed, f"{name} changed torch's global state: {', '.join(changed)}"
 
 
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
@@ -526,11 +537,15 @@ def test_the_property_catches_a_raw_error_and_a_lost_state():
     """The checker itself: a raw torch error and a changed grad mode both fail it."""
     STRATEGIES["_raw"] = Case(lambda: torch.zeros(2) @ torch.zeros(3), st.just(((), {})))
     STRATEGIES["_state"] = Case(lambda: torch.set_grad_enabled(False), st.just(((), {})))
+    STRATEGIES["_random"] = Case(lambda: torch.rand(1), st.just(((), {})))
     try:
         with pytest.raises(pytest.fail.Exception, match="raw builtins.RuntimeError"):
             check_call("_raw", (), {})
         with pytest.raises(AssertionError, match="grad mode"):
             check_call("_state", (), {})
+        with pytest.raises(AssertionError, match="random state"):
+            check_call("_random", (), {})
     finally:
         torch.set_grad_enabled(True)
-        del STRATEGIES["_raw"], STRATEGIES["_state"]
+        for name in ("_raw", "_state", "_random"):
+            del STRATEGIES[name]
