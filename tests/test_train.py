@@ -187,7 +187,8 @@ def test_labels_out_of_range_get_a_friendly_message_and_keep_the_history():
 
 
 @pytest.mark.parametrize("arguments, match", [
-    ({"epochs": 0}, "epochs = 0.\nExpected: a whole number of at least 1"),
+    ({"epochs": 0}, "epochs = 0.\nExpected: a whole number from 1 to 10000"),
+    ({"epochs": 10**9}, "from 1 to 10000"),
     ({"epochs": 2.5}, "whole number"),
     ({"epochs": "3"}, "whole number"),
     ({"optimizer": "adam"}, "torch optimizer"),
