@@ -24,8 +24,8 @@ $(shell rm -f $(READY))
 endif
 endif
 
-.PHONY: help lab test doctor notebooks figures bench sizes clean-venv class-init class-release \
-	class-release-answers class-grade class-compare
+.PHONY: help lab test fuzz doctor notebooks figures bench sizes clean-venv class-init \
+	class-release class-release-answers class-grade class-compare
 # A class on nbgrader (tools/course.py): the course folder, the lab, the student to compare.
 COURSE ?= $(HOME)/cnn-course
 LAB ?= 01
@@ -33,6 +33,7 @@ LAB ?= 01
 help:
 	@echo "make lab        open the workbook in JupyterLab"
 	@echo "make test       run every test (unit tests, notebooks, student versions)"
+	@echo "make fuzz       fuzz labutils' public functions long (tests/test_fuzz.py, minutes)"
 	@echo "make doctor     say whether this machine is ready (Python, torch, device, data)"
 	@echo "make notebooks  regenerate notebooks/ (and the README index) from solutions/;"
 	@echo "                ARGS=--force also replaces edited ones (backups in notebooks/.backup/)"
@@ -68,6 +69,10 @@ lab: $(READY) $(LAB_SETTINGS)
 
 test: $(READY)
 	$(BIN)/python -m pytest tests $(wildcard solutions/[0-9][0-9]_*.ipynb) --nbval-lax --durations=25 $(PYTEST_ARGS)
+
+# The fuzz test with many more examples than `make test` gives it (profiles in tests/conftest.py).
+fuzz: $(READY)
+	$(BIN)/python -m pytest tests/test_fuzz.py --hypothesis-profile=long $(PYTEST_ARGS)
 
 doctor: $(READY)
 	$(BIN)/python -m labutils doctor

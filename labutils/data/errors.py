@@ -3,10 +3,14 @@
 Every message says what happened, what was expected, and what to do: it ends with a line
 ``What to do: ...``. Each error also keeps the two parts apart, as ``error.problem`` and
 ``error.remedy``, so that ``make doctor`` shows the remedy as the fix without reading it
-back out of the message.
+back out of the message. The three belong to labutils' error family
+(:class:`labutils.LabutilsError`) and are also the built-in error that fits (a missing
+file, a damaged file, a folder that cannot be written).
 """
 
 from __future__ import annotations
+
+from ..errors import LabutilsError
 
 
 class _Remedied:
@@ -22,13 +26,13 @@ class _Remedied:
         return type(self), (self.problem, self.remedy)
 
 
-class DataNotFoundError(_Remedied, FileNotFoundError):
+class DataNotFoundError(_Remedied, LabutilsError, FileNotFoundError):
     """A data set is in none of the places labutils looks, and could not be downloaded."""
 
 
-class CorruptDataError(_Remedied, RuntimeError):
+class CorruptDataError(_Remedied, LabutilsError, RuntimeError):
     """A data file exists but is damaged: wrong size or checksum, truncated, or unreadable."""
 
 
-class DataFolderError(_Remedied, OSError):
+class DataFolderError(_Remedied, LabutilsError, OSError):
     """The data folder cannot be written: read-only, no permission, or a full disk."""
