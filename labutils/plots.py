@@ -47,14 +47,8 @@ def denormalize(images: torch.Tensor, mean: float | Sequence[float],
     return (images * std_t + mean_t).clamp(0, 1)
 
 
-def show_images(images: torch.Tensor | Sequence, labels: Sequence | None = None,
-                title: str = "Images", ncols: int = 8, cmap: str = "gray",
-                size: float = 1.5) -> plt.Figure:
-    """A grid of images ``(N, C, H, W)`` (or a list of them) with an optional label above each.
-
-    Pixel values are shown as they are; use :func:`denormalize` first for normalised data.
-    With no images at all, the figure says so.
-    """
+def _need_images(images: object) -> torch.Tensor | Sequence:
+    """``show_images``' images: a tensor ``(N, C, H, W)`` or ``(N, H, W)``, or a list."""
     if isinstance(images, np.ndarray):
         images = need_tensor(images, "images", "show_images", nonempty=False)
     if isinstance(images, torch.Tensor):
@@ -64,6 +58,18 @@ def show_images(images: torch.Tensor | Sequence, labels: Sequence | None = None,
         raise ArgumentTypeError(f"show_images() got images = {describe(images)}.",
                                 "images (N, C, H, W) as a tensor, or a list of (C, H, W) images.",
                                 "pass a tensor of images, e.g. X_train[:16].")
+    return images
+
+
+def show_images(images: torch.Tensor | Sequence, labels: Sequence | None = None,
+                title: str = "Images", ncols: int = 8, cmap: str = "gray",
+                size: float = 1.5) -> plt.Figure:
+    """A grid of images ``(N, C, H, W)`` (or a list of them) with an optional label above each.
+
+    Pixel values are shown as they are; use :func:`denormalize` first for normalised data.
+    With no images at all, the figure says so.
+    """
+    images = _need_images(images)
     n = len(images)
     if labels is not None:
         if not isinstance(labels, (list, tuple, torch.Tensor, np.ndarray)) or len(labels) != n:

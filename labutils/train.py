@@ -312,16 +312,7 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: d
             if training and not torch.isfinite(loss):
                 raise NonFiniteLoss(float(loss), batch)
             if training:
-                optimizer.zero_grad(set_to_none=True)
-                if scaler is None:
-                    loss.backward()
-                    optimizer.step()
-                else:
-                    scaler.scale(loss).backward()
-                    scaler.step(optimizer)
-                    scaler.update()
-                if isinstance(scheduler, PER_BATCH_SCHEDULERS):
-                    scheduler.step()
+                _step(loss, optimizer, scaler, scheduler)
             n = len(inputs)
             seen += n
             totals["loss"] += loss.detach() * n
@@ -336,6 +327,22 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: d
             "DataLoader, a labutils.TensorLoader or a list, which can be gone through again; "
             "otherwise check that the data set is not empty.")
     return {name: float(total) / seen for name, total in totals.items()}
+
+
+def _step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler=None,
+          scheduler=None) -> None:
+    """One optimizer step on ``loss`` (scaled when 16-bit numerics need it); a scheduler
+    that works per batch steps too."""
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    if isinstance(scheduler, PER_BATCH_SCHEDULERS):
+        scheduler.step()
 
 
 # --- fit, evaluate, predict ------------------------------------------------------------------
@@ -470,8 +477,7 @@ def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None = 
     reporter = make_reporter(epochs, numerics.describe(), live) if verbose else _Quiet()
     show_bar = verbose and (in_notebook() or sys.stderr.isatty())
     history: History = {}
-    model.history = history
-    epoch = 1
+    model.history, epoch = history, 1
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -485,21 +491,14 @@ def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None = 
                                       channels_last=channels_last,
                                       where=f"in epoch {epoch} (validation)")
                 logs.update({f"val_{name}": value for name, value in val_logs.items()})
-            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                scheduler.step(logs.get("val_loss", logs["loss"]))
-            elif scheduler is not None and not isinstance(scheduler, PER_BATCH_SCHEDULERS):
-                scheduler.step()
+            _epoch_scheduler_step(scheduler, logs)
             seconds = time.perf_counter() - start
             for name, value in {**logs, "lr": lr, "seconds": seconds}.items():
                 history.setdefault(name, []).append(value)
             reporter.update(epoch, logs, seconds)
     except NonFiniteLoss as stop:
         model.eval()
-        warnings.warn(
-            f"The loss became {stop.value} in epoch {epoch}, batch {stop.batch}, so training "
-            f"stopped there, before that step. The history holds the {_finished(history)}; "
-            "the model keeps the weights of the last good step. Try a smaller learning rate, "
-            "or look for nan or inf in the inputs.", RuntimeWarning, stacklevel=2)
+        _warn_non_finite(stop, epoch, history)
     except KeyboardInterrupt:
         model.eval()
         print(f"Training stopped by you after {_finished(history)}: the model is in eval mode "
@@ -513,6 +512,22 @@ def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None = 
         raise
     model.eval()
     return history
+
+
+def _epoch_scheduler_step(scheduler, logs: dict[str, float]) -> None:
+    """Step a scheduler that works per epoch (ReduceLROnPlateau on the validation loss)."""
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        scheduler.step(logs.get("val_loss", logs["loss"]))
+    elif scheduler is not None and not isinstance(scheduler, PER_BATCH_SCHEDULERS):
+        scheduler.step()
+
+
+def _warn_non_finite(stop: NonFiniteLoss, epoch: int, history: History) -> None:
+    warnings.warn(
+        f"The loss became {stop.value} in epoch {epoch}, batch {stop.batch}, so training "
+        f"stopped there, before that step. The history holds the {_finished(history)}; "
+        "the model keeps the weights of the last good step. Try a smaller learning rate, "
+        "or look for nan or inf in the inputs.", RuntimeWarning, stacklevel=3)
 
 
 def _finished(history: History) -> str:

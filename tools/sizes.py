@@ -47,11 +47,11 @@ class Room:
 
 # The budget (CONTRIBUTING.md, "A budget for growth", says the same; a test compares them).
 ROOMS = (
-    Room("library", "labutils", 4_200, without="labutils/checks"),
+    Room("library", "labutils", 5_000, without="labutils/checks"),
     Room("checks", "labutils/checks", 5_000),
     Room("tools", "tools", 4_000),
     Room("answers", "answers", 1_500),
-    Room("tests", "tests", 11_000),
+    Room("tests", "tests", 13_000),
     Room("benchmarks", "benchmarks", 1_000),
 )
 

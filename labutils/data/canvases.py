@@ -27,6 +27,23 @@ MAX_CANVASES = 200_000  # per split: 2.5 GB of floats; the labs use 20,000
 MAX_GRID = 4
 
 
+def _digits_and_labels(images: torch.Tensor | np.ndarray,
+                       labels: torch.Tensor | np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """``make_canvases``' digits as floats ``(M, 28, 28)`` and their labels, checked."""
+    digits = to_unit_floats(images, "images", "make_canvases")
+    labels = need_tensor(labels, "labels", "make_canvases", dims=(1,), nonempty=False).long()
+    if digits.shape[1:] != (DIGIT_SIZE, DIGIT_SIZE):
+        raise ArgumentValueError(f"make_canvases() got images of shape "
+                                 f"{tuple(torch.as_tensor(images).shape)}.",
+                                 "images must be 28x28 digits, (M, 28, 28) or (M, 1, 28, 28).",
+                                 "pass MNIST digits, e.g. from load_mnist(normalize=False).")
+    if len(digits) != len(labels) or len(digits) == 0:
+        raise ArgumentValueError(f"make_canvases() got {len(digits)} images but {len(labels)} "
+                                 "labels.", "one label per image, at least one image.",
+                                 "pass the images and the labels of the same digits.")
+    return digits, labels
+
+
 def make_canvases(images: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray,
                   n: int, seed: int = 0, grid: int = 2, max_digits: int = 4,
                   jitter: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
@@ -48,17 +65,7 @@ def make_canvases(images: torch.Tensor | np.ndarray, labels: torch.Tensor | np.n
         ``(canvases, targets)``: floats ``(n, 1, 28 * grid, 28 * grid)`` in [0, 1] and
         multi-hot floats ``(n, 10)``.
     """
-    digits = to_unit_floats(images, "images", "make_canvases")
-    labels = need_tensor(labels, "labels", "make_canvases", dims=(1,), nonempty=False).long()
-    if digits.shape[1:] != (DIGIT_SIZE, DIGIT_SIZE):
-        raise ArgumentValueError(f"make_canvases() got images of shape "
-                                 f"{tuple(torch.as_tensor(images).shape)}.",
-                                 "images must be 28x28 digits, (M, 28, 28) or (M, 1, 28, 28).",
-                                 "pass MNIST digits, e.g. from load_mnist(normalize=False).")
-    if len(digits) != len(labels) or len(digits) == 0:
-        raise ArgumentValueError(f"make_canvases() got {len(digits)} images but {len(labels)} "
-                                 "labels.", "one label per image, at least one image.",
-                                 "pass the images and the labels of the same digits.")
+    digits, labels = _digits_and_labels(images, labels)
     n = need_int(n, "n", "make_canvases", low=0, high=MAX_CANVASES)
     seed = need_int(seed, "seed", "make_canvases", low=0, high=2**63 - 1)
     grid = need_int(grid, "grid", "make_canvases", low=1, high=MAX_GRID)
