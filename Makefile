@@ -24,8 +24,8 @@ $(shell rm -f $(READY))
 endif
 endif
 
-.PHONY: help lab test doctor notebooks figures bench clean-venv class-init class-release \
-	class-release-answers class-grade class-compare
+.PHONY: help lab test fuzz doctor notebooks figures bench sizes clean-venv class-init \
+	class-release class-release-answers class-grade class-compare
 # A class on nbgrader (tools/course.py): the course folder, the lab, the student to compare.
 COURSE ?= $(HOME)/cnn-course
 LAB ?= 01
@@ -33,11 +33,14 @@ LAB ?= 01
 help:
 	@echo "make lab        open the workbook in JupyterLab"
 	@echo "make test       run every test (unit tests, notebooks, student versions)"
+	@echo "make fuzz       fuzz labutils' public functions long (tests/test_fuzz.py, minutes)"
 	@echo "make doctor     say whether this machine is ready (Python, torch, device, data)"
 	@echo "make notebooks  regenerate notebooks/ (and the README index) from solutions/;"
 	@echo "                ARGS=--force also replaces edited ones (backups in notebooks/.backup/)"
 	@echo "make figures    redraw the diagrams in img/ (then make notebooks attaches them)"
 	@echo "make bench      time every lab against its budget and run the benchmarks"
+	@echo "make sizes      lines per room and the longest functions, against the budget"
+	@echo "                for growth (CONTRIBUTING.md); fails when over it"
 	@echo "make clean-venv delete .venv; the next make command builds it again from scratch"
 	@echo "make class-init | class-release | class-release-answers | class-grade | class-compare"
 	@echo "                run a class on nbgrader (COURSE=folder LAB=01 STUDENT=id; see"
@@ -67,6 +70,10 @@ lab: $(READY) $(LAB_SETTINGS)
 test: $(READY)
 	$(BIN)/python -m pytest tests $(wildcard solutions/[0-9][0-9]_*.ipynb) --nbval-lax --durations=25 $(PYTEST_ARGS)
 
+# The fuzz test with many more examples than `make test` gives it (profiles in tests/conftest.py).
+fuzz: $(READY)
+	$(BIN)/python -m pytest tests/test_fuzz.py --hypothesis-profile=long $(PYTEST_ARGS)
+
 doctor: $(READY)
 	$(BIN)/python -m labutils doctor
 
@@ -84,6 +91,9 @@ bench: $(READY)
 		  $(BIN)/python benchmarks/$$script.py 2>&1; echo '```'; } \
 		| tee -a benchmarks/RESULTS.md; \
 	done
+
+sizes: $(READY)
+	$(BIN)/python -m tools.sizes $(ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -12,7 +12,10 @@ module named after what it holds; read that module when you are stuck:
 - ``plots.py``: images, curves, filters and confusion matrices;
 - ``models.py``: the workbook's ResNet (lab 04), reused in lab 08;
 - ``pretrained.py``: ImageNet-pretrained backbones (lab 06);
-- ``explorers.py``: sliders that redraw a figure (labs 01, 05 and 08).
+- ``explorers.py``: sliders that redraw a figure (labs 01, 05 and 08);
+- ``errors.py``: what labutils raises when it cannot do what was asked (each message says
+  what was given, what was expected and what to do), ``settings.py``: the ``LABUTILS_*``
+  environment variables.
 """
 
 from .data import (
@@ -35,7 +38,15 @@ from .data import (
     train_val_split,
 )
 from .device import get_device
+from .errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    LabutilsError,
+    ModelInputError,
+    SettingError,
+)
 from .explorers import conv_explorer, threshold_explorer, transposed_conv_explorer
+from .install import installed_version
 from .loaders import TensorLoader, random_shift
 from .models import (
     BasicBlock,
@@ -67,7 +78,8 @@ from .pretrained import (
 from .seed import set_seed
 from .train import accuracy, evaluate, fit, predict
 
-__version__ = "0.2.0"
+# The version has one source, `version` in pyproject.toml, read from the installed package.
+__version__ = installed_version("labutils") or "unknown"
 
 # Exactly the names the labs use (tests/test_public_api.py keeps this list honest).
 __all__ = [
@@ -83,3 +95,6 @@ __all__ = [
     "use_avg_down", "zero_init_last_bn",
 ]
 __all__ += ["conv_explorer", "threshold_explorer", "transposed_conv_explorer"]  # explorers.py
+# The error family (errors.py), for a student's `except labutils.LabutilsError:`.
+__all__ += ["ArgumentTypeError", "ArgumentValueError", "LabutilsError", "ModelInputError",
+            "SettingError"]

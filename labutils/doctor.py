@@ -22,9 +22,10 @@ import torch
 
 from .data import cache, places
 from .data.errors import CorruptDataError, DataFolderError
+from .data.network import why_unreachable
 from .device import DEVICE_VARIABLE, get_device
 from .install import install_hint, installed_version
-from .pretrained import BACKBONE_DISTRIBUTIONS, _reachable, resnet18_weights_path
+from .pretrained import BACKBONE_DISTRIBUTIONS, resnet18_weights_path
 
 OK, MISSING, NOTE = "ok", "!!", "--"
 
@@ -142,23 +143,11 @@ def check_dataset(key: str) -> Finding:
     spec = cache.SPECS[key]
     diagnosis = cache.diagnose(key)
     root = places.data_dir(create=False)
-    try:
-        if diagnosis.action == cache.USE:
-            source = diagnosis.mirror or root
-            cache.verify(source, spec, "in the mirror" if diagnosis.mirror else
-                         "in the data folder", f"delete the folder {root / spec.folder} and "
-                         "load the data again.")
-        elif diagnosis.action == cache.LINK:
-            cache.verify(diagnosis.mirror, spec, "in the read-only mirror",
-                         f"restore the mirror {diagnosis.mirror}, or unset "
-                         f"{places.MIRROR_VARIABLE} and let the labs download the data.")
-        elif diagnosis.action == cache.ADOPT:
-            cache.verify(root, spec, "in the data folder",
-                         f"delete the folder {root / spec.folder} and load the data again.")
-    except CorruptDataError as error:
-        text, _, fix = str(error).partition("\nWhat to do: ")
-        return Finding(MISSING, key, text, fix)
     if diagnosis.action in (cache.USE, cache.LINK, cache.ADOPT):
+        try:
+            cache.verify_copy(spec, root, diagnosis, in_a_cell=False)
+        except CorruptDataError as error:
+            return Finding(MISSING, key, error.problem, error.remedy)
         return Finding(OK, key, diagnosis.detail)
     optional = key not in NEEDED_DATA
     if diagnosis.action == cache.DOWNLOAD:
@@ -200,7 +189,7 @@ def check_torchvision_weights(network: bool = True) -> Finding:
     topic = "ResNet-18"
     if cached.is_file():
         return Finding(OK, topic, f"cached: {cached}")
-    if network and _reachable(url, 3.0) is None:
+    if network and why_unreachable(url, 3.0) is None:
         return Finding(OK, topic, "not cached; downloadable (45 MB, on first use)")
     why = "no network" if network else "network not checked"
     return Finding(NOTE, topic, f"not cached, {why}: lab 06 uses EfficientNet-Lite0 only")
@@ -213,9 +202,10 @@ def _safely(check: Callable[[], Finding | list[Finding]], topic: str) -> list[Fi
     """Run one check; whatever goes wrong inside becomes a finding, never a crash."""
     try:
         result = check()
-    except (DataFolderError, ModuleNotFoundError, CorruptDataError) as error:
-        text, _, fix = str(error).partition("\nWhat to do: ")
-        return [Finding(MISSING, topic, text.replace("\n", " "), fix or install_hint())]
+    except (DataFolderError, CorruptDataError) as error:
+        return [Finding(MISSING, topic, error.problem.replace("\n", " "), error.remedy)]
+    except ModuleNotFoundError as error:  # a package a check imports is missing or broken
+        return [Finding(MISSING, topic, str(error).replace("\n", " "), install_hint())]
     except Exception as error:
         return [Finding(MISSING, topic, f"could not be checked ({type(error).__name__}: {error})",
                         "reinstall the workbook's packages: " + install_hint())]

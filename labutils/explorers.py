@@ -32,6 +32,9 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from torch import nn
 
+from .arguments import describe, need_choice, need_int, need_number, need_tensor
+from .errors import ArgumentValueError
+
 # A draw function gets the slider values by name and returns (one line of text, figure).
 DrawFunction = Callable[..., tuple[str, Figure]]
 
@@ -131,7 +134,8 @@ def conv_output_size(n: int, k: int, p: int = 0, s: int = 1, d: int = 1) -> int:
 def measured_conv_output_size(n: int, k: int, p: int = 0, s: int = 1, d: int = 1) -> int:
     """The output width of a real ``nn.Conv2d`` on an ``n x n`` input (0 when PyTorch
     refuses because the output would be empty)."""
-    conv = nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d)
+    with torch.random.fork_rng(devices=[]):  # its random weights must not move the lab's seed
+        conv = nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d)
     try:
         with torch.no_grad():
             return conv(torch.zeros(1, 1, n, n)).shape[-1]
@@ -203,7 +207,10 @@ def draw_convolution(n: int, k: int, p: int, s: int, d: int, row: int,
 def conv_explorer(n: int = 7, k: int = 3, p: int = 0, s: int = 1, d: int = 1) -> Explorer:
     """Sliders for a convolution on an ``n x n`` input (kernel ``k``, padding ``p``, stride
     ``s``, dilation ``d``) and for one output pixel: shows the output size (the formula and
-    a real ``nn.Conv2d``) and which input pixels that output pixel sees."""
+    a real ``nn.Conv2d``) and which input pixels that output pixel sees. Each value must
+    lie in its slider's range: ``n`` 1-16, ``k`` 1-7, ``p`` 0-4, ``s`` 1-4, ``d`` 1-4."""
+    for name, value, high in (("n", n, 16), ("k", k, 7), ("p", p, 4), ("s", s, 4), ("d", d, 4)):
+        need_int(value, name, "conv_explorer", low=0 if name == "p" else 1, high=high)
     sliders = {"n": _slider(n, 1, 16, "input size n"), "k": _slider(k, 1, 7, "kernel k"),
                "p": _slider(p, 0, 4, "padding p"), "s": _slider(s, 1, 4, "stride s"),
                "d": _slider(d, 1, 4, "dilation d")}
@@ -233,7 +240,8 @@ def transposed_output_size(n: int, k: int, s: int = 1, p: int = 0) -> int:
 def measured_transposed_output_size(n: int, k: int, s: int = 1, p: int = 0) -> int:
     """The output width of a real ``nn.ConvTranspose2d`` on an ``n x n`` input (0 when
     PyTorch refuses because the output would be empty)."""
-    up = nn.ConvTranspose2d(1, 1, k, stride=s, padding=p)
+    with torch.random.fork_rng(devices=[]):  # its random weights must not move the lab's seed
+        up = nn.ConvTranspose2d(1, 1, k, stride=s, padding=p)
     try:
         with torch.no_grad():
             return up(torch.zeros(1, 1, n, n)).shape[-1]
@@ -296,35 +304,8 @@ def draw_transposed_convolution(n: int, k: int, s: int, p: int) -> tuple[str, Fi
         figure.suptitle("The padding removes the whole output: make it smaller")
         return summary, figure
 
-    counts = overlap_counts(n, k, s, p)
-    grid = np.outer(counts, counts)
-    right.imshow(grid, cmap="Blues", vmin=0, vmax=max(grid.max(), 1) * 1.3,
-                 extent=(-0.5, size - 0.5, size - 0.5, -0.5))
-    _grid(right, size, size)
-    if size <= 16:
-        for (r, c), count in np.ndenumerate(grid):
-            right.text(c, r, str(count), ha="center", va="center", fontsize=8)
-    for r, c, colour in pixels:  # each copy covers k x k output pixels, less the padding
-        right.add_patch(Rectangle((c * s - p - 0.5, r * s - p - 0.5), k, k, fill=False,
-                                  edgecolor=colour, linewidth=2.5))
-    right.set_xlim(-0.5, size - 0.5)
-    right.set_ylim(size - 0.5, -0.5)
-    right.set_title(f"output {size}×{size}: copies of the kernel on each pixel")
-    right.set_xlabel("output column")
-    right.set_ylabel("output row")
-
-    one_axis = inner_counts(k, s)
-    inner = sorted({a * b for a in one_axis for b in one_axis})  # row count x column count
-    if inner[0] == 0:
-        verdict = (f"gaps: some pixels get no copy at all (k = {k} is smaller than "
-                   f"s = {s}), others {inner[-1]}")
-    elif len(inner) == 1:
-        verdict = (f"even overlap: every pixel away from the border gets {inner[0]} "
-                   f"cop{'y' if inner[0] == 1 else 'ies'}")
-    else:
-        verdict = (f"uneven overlap: pixels away from the border get "
-                   f"{', '.join(map(str, inner))} copies, "
-                   f"a checkerboard (k = {k} is not a multiple of s = {s})")
+    _draw_overlaps(right, n, k, s, p, pixels)
+    verdict = _overlap_verdict(k, s)
     figure.suptitle(f"Each input pixel stamps a {k}×{k} copy of the kernel, {s} pixels apart: "
                     f"{verdict.split(':')[0]}")
     agree = "agrees" if measured == size else f"DISAGREES ({measured})"
@@ -333,10 +314,51 @@ def draw_transposed_convolution(n: int, k: int, s: int, p: int) -> tuple[str, Fi
     return summary, figure
 
 
+def _draw_overlaps(axes: Axes, n: int, k: int, s: int, p: int,
+                   pixels: list[tuple[int, int, str]]) -> None:
+    """The output grid coloured (and, when small, labelled) by how many copies of the
+    kernel cover each pixel, with the copies stamped by ``pixels`` outlined."""
+    size = transposed_output_size(n, k, s, p)
+    counts = overlap_counts(n, k, s, p)
+    grid = np.outer(counts, counts)
+    axes.imshow(grid, cmap="Blues", vmin=0, vmax=max(grid.max(), 1) * 1.3,
+                extent=(-0.5, size - 0.5, size - 0.5, -0.5))
+    _grid(axes, size, size)
+    if size <= 16:
+        for (r, c), count in np.ndenumerate(grid):
+            axes.text(c, r, str(count), ha="center", va="center", fontsize=8)
+    for r, c, colour in pixels:  # each copy covers k x k output pixels, less the padding
+        axes.add_patch(Rectangle((c * s - p - 0.5, r * s - p - 0.5), k, k, fill=False,
+                                 edgecolor=colour, linewidth=2.5))
+    axes.set_xlim(-0.5, size - 0.5)
+    axes.set_ylim(size - 0.5, -0.5)
+    axes.set_title(f"output {size}×{size}: copies of the kernel on each pixel")
+    axes.set_xlabel("output column")
+    axes.set_ylabel("output row")
+
+
+def _overlap_verdict(k: int, s: int) -> str:
+    """How the copies of a ``k x k`` kernel, ``s`` pixels apart, overlap away from the
+    border: gaps, even overlap, or uneven overlap (a checkerboard)."""
+    one_axis = inner_counts(k, s)
+    inner = sorted({a * b for a in one_axis for b in one_axis})  # row count x column count
+    if inner[0] == 0:
+        return (f"gaps: some pixels get no copy at all (k = {k} is smaller than "
+                f"s = {s}), others {inner[-1]}")
+    if len(inner) == 1:
+        return (f"even overlap: every pixel away from the border gets {inner[0]} "
+                f"cop{'y' if inner[0] == 1 else 'ies'}")
+    return (f"uneven overlap: pixels away from the border get "
+            f"{', '.join(map(str, inner))} copies, "
+            f"a checkerboard (k = {k} is not a multiple of s = {s})")
+
+
 def transposed_conv_explorer(n: int = 4, k: int = 3, s: int = 2, p: int = 0) -> Explorer:
     """Sliders for a transposed convolution on an ``n x n`` input (kernel ``k``, stride
     ``s``, padding ``p``): shows the output size (the formula and a real
     ``nn.ConvTranspose2d``) and how many kernel copies overlap on each output pixel."""
+    for name, value, high in (("n", n, 8), ("k", k, 6), ("s", s, 4), ("p", p, 3)):
+        need_int(value, name, "transposed_conv_explorer", low=0 if name == "p" else 1, high=high)
     sliders = {"n": _slider(n, 1, 8, "input size n"), "k": _slider(k, 1, 6, "kernel k"),
                "s": _slider(s, 1, 4, "stride s"), "p": _slider(p, 0, 3, "padding p")}
     return Explorer(sliders, draw_transposed_convolution)
@@ -354,12 +376,14 @@ def threshold_scores(probs, targets, threshold: float, average: str = "macro") -
     all labels first (every single yes/no answer counts the same).
     Returns ``{"precision", "recall", "f1", "predicted", "present"}``.
     """
-    if average not in ("macro", "micro"):
-        raise ValueError(f'average must be "macro" or "micro", not {average!r}.')
+    need_choice(average, "average", "threshold_scores", ("macro", "micro"))
     probs, targets = np.asarray(probs, dtype=float), np.asarray(targets, dtype=float)
     if probs.shape != targets.shape or probs.ndim != 2:
-        raise ValueError(f"probs and targets must both have shape (N, L); got {probs.shape} "
-                         f"and {targets.shape}.")
+        raise ArgumentValueError(f"threshold_scores() got probs {probs.shape} and targets "
+                                 f"{targets.shape}.",
+                                 "probs and targets must both have shape (N, L).",
+                                 "pass torch.sigmoid(logits) and the 0/1 targets of the same "
+                                 "items.")
     preds = (probs >= threshold).astype(float)
     tp = (preds * targets).sum(axis=0)          # one count per label
     fp = (preds * (1 - targets)).sum(axis=0)
@@ -421,11 +445,27 @@ def threshold_explorer(probs, targets, threshold: float = 0.5,
                        average: str = "macro") -> Explorer:
     """A threshold slider over ``(N, L)`` probabilities and their 0/1 targets: precision,
     recall and F1 (``"macro"`` or ``"micro"`` averages, see :func:`threshold_scores`) move
-    with it, on their curves."""
-    if isinstance(probs, torch.Tensor):
-        probs = probs.detach().cpu().numpy()
-    if isinstance(targets, torch.Tensor):
-        targets = targets.detach().cpu().numpy()
+    with it, on their curves. ``threshold`` lies in the slider's range, 0.01 to 0.99."""
+    probs = need_tensor(probs, "probs", "threshold_explorer", dims=(2,), finite=True,
+                        shape_text="(N, L)")
+    targets = need_tensor(targets, "targets", "threshold_explorer", dims=(2,),
+                          shape_text="(N, L)")
+    if probs.shape != targets.shape:
+        raise ArgumentValueError(f"threshold_explorer() got probs {tuple(probs.shape)} and "
+                                 f"targets {tuple(targets.shape)}.",
+                                 "probs and targets must both have shape (N, L).",
+                                 "pass torch.sigmoid(logits) and the targets of the same items.")
+    if not bool(((probs >= 0) & (probs <= 1)).all()) or not bool(
+            ((targets == 0) | (targets == 1)).all()):
+        raise ArgumentValueError(f"threshold_explorer() got probs from {float(probs.min()):.3g} "
+                                 f"to {float(probs.max()):.3g} and targets "
+                                 f"{describe(targets)} with values other than 0 and 1.",
+                                 "probabilities in [0, 1] and targets of 0 and 1.",
+                                 "pass torch.sigmoid(logits), not the logits, and 0/1 targets.")
+    need_number(threshold, "threshold", "threshold_explorer", low=0.01, high=0.99)
+    need_choice(average, "average", "threshold_explorer", ("macro", "micro"))
+    probs = probs.detach().cpu().double().numpy()
+    targets = targets.detach().cpu().double().numpy()
     curve = threshold_curve(probs, targets, average)
     slider = widgets.FloatSlider(value=threshold, min=0.01, max=0.99, step=0.01,
                                  description="threshold", continuous_update=False,

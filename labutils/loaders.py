@@ -17,6 +17,10 @@ from collections.abc import Callable, Iterator
 import torch
 import torch.nn.functional as F
 
+from .arguments import describe, need_bool, need_callable, need_int, need_tensor
+from .errors import ArgumentTypeError, ArgumentValueError, ModelInputError
+from .settings import DEVICE_VALUES, mps_available
+
 
 class TensorLoader:
     """Batches ``(X[idx], y[idx], ...)`` sliced straight from in-memory tensors.
@@ -37,14 +41,27 @@ class TensorLoader:
                  transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
                  device: torch.device | str | None = None):
         if not tensors:
-            raise ValueError("TensorLoader needs at least one tensor, e.g. TensorLoader(X, y).")
+            raise ArgumentValueError("TensorLoader() got no tensors.",
+                                     "at least one tensor, e.g. TensorLoader(X, y).",
+                                     "pass the inputs and the targets: TensorLoader(X, y).")
+        names = ["X", "y"] + [f"tensors[{i}]" for i in range(2, len(tensors))]
+        tensors = tuple(need_tensor(t, name, "TensorLoader", dims=range(1, 9), nonempty=False,
+                                    shape_text="(N, ...)") for name, t in zip(names, tensors))
         sizes = {len(t) for t in tensors}
         if len(sizes) != 1:
             shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
-            raise ValueError(f"TensorLoader got tensors of different lengths ({shapes}); "
-                             "they must share their first dimension.")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+            raise ArgumentValueError(f"TensorLoader() got tensors of different lengths "
+                                     f"({shapes}).",
+                                     "tensors that share their first dimension N, one row "
+                                     "per item.", "pass the inputs and the targets of the same "
+                                     "items, e.g. X[:100] with y[:100].")
+        batch_size = need_int(batch_size, "batch_size", "TensorLoader", low=1)
+        need_bool(shuffle, "shuffle", "TensorLoader")
+        need_bool(drop_last, "drop_last", "TensorLoader")
+        need_int(seed, "seed", "TensorLoader", low=0, high=2**64 - 1, optional=True)
+        need_callable(transform, "transform", "TensorLoader", "labutils.random_shift",
+                      optional=True)
+        device = _need_device(device)
         self.tensors = tuple(t.to(device) for t in tensors) if device is not None else tensors
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -77,13 +94,44 @@ class TensorLoader:
                 index = order[start:stop].to(self.tensors[0].device)
                 items = [t.index_select(0, index) for t in self.tensors]
             if self.transform is not None:
-                items[0] = self.transform(items[0])
+                items[0] = self._transformed(items[0])
             yield tuple(items)
+
+    def _transformed(self, batch: torch.Tensor) -> torch.Tensor:
+        """The transform's result, which must be a tensor with one row per item."""
+        result = self.transform(batch)
+        if not isinstance(result, torch.Tensor) or len(result) != len(batch):
+            name = getattr(self.transform, "__name__", type(self.transform).__name__)
+            raise ModelInputError(
+                f"The TensorLoader's transform {name} returned {describe(result)} for a "
+                f"batch {describe(batch)}.", "a tensor with the same number of items.",
+                "make the transform return the changed batch, e.g. return shifted.")
+        return result
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
         return (f"TensorLoader({shapes}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, batches={len(self)})")
+
+
+def _need_device(device: object) -> torch.device | None:
+    """``None``, or a device (or its name) that this machine has."""
+    if device is None:
+        return None
+    known = ", ".join(DEVICE_VALUES)
+    try:
+        chosen = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ArgumentValueError(f"TensorLoader() got device = {describe(device)}.",
+                                 f"None or a device: one of {known}.",
+                                 "pass device=labutils.get_device().") from None
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": mps_available()}
+    if not available.get(chosen.type, False) or (
+            chosen.type == "cuda" and (chosen.index or 0) >= torch.cuda.device_count()):
+        raise ArgumentValueError(f"TensorLoader() got device = {describe(device)}, which this "
+                                 "machine does not have.", f"a device it has ({known}).",
+                                 "pass device=labutils.get_device().")
+    return chosen
 
 
 def random_shift(images: torch.Tensor, max_shift: int = 2) -> torch.Tensor:
@@ -93,9 +141,15 @@ def random_shift(images: torch.Tensor, max_shift: int = 2) -> torch.Tensor:
     (whole pixels). The strip that moves in is filled with the smallest value of the
     batch, which is the background for MNIST-style images. Returns ``(N, C, H, W)``.
     """
+    images = need_tensor(images, "images", "random_shift", dims=(4,), shape_text="(N, C, H, W)")
+    if images.dtype == torch.bool or images.is_complex():
+        raise ArgumentTypeError(f"random_shift() got images = {describe(images)}.",
+                                "images of numbers (floats, or uint8 pixels).",
+                                "convert them first, e.g. images.float().")
+    n, _, height, width = images.shape
+    max_shift = need_int(max_shift, "max_shift", "random_shift", low=0, high=min(height, width))
     if max_shift == 0:
         return images
-    n, _, height, width = images.shape
     padded = F.pad(images, [max_shift] * 4, value=float(images.min()))
     # where each image's window starts inside the padded image: 0 .. 2 * max_shift
     top = torch.randint(0, 2 * max_shift + 1, (n, 1, 1), device=images.device)

@@ -160,6 +160,7 @@ def small_stem(in_channels: int, width: int, stride: int = 1) -> nn.Sequential:
                          nn.BatchNorm2d(width), nn.ReLU())
 
 
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable numbers (weights and biases) in ``model``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
+    """Number of trainable numbers (weights and biases) in ``model``; with
+    ``trainable_only=False``, every number, the frozen ones (``requires_grad=False``) too."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

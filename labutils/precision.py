@@ -33,14 +33,14 @@ variable ``LABUTILS_PRECISION=float32``) to train in float32 everywhere.
 from __future__ import annotations
 
 import contextlib
-import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-PRECISION_VARIABLE = "LABUTILS_PRECISION"
+from .settings import PRECISION_VARIABLE, precision_setting
+
 CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
@@ -127,10 +127,7 @@ def choose_numerics(device: torch.device | str, mixed_precision: bool = True) ->
     - ``mixed_precision=False`` or ``LABUTILS_PRECISION=float32``: float32 everywhere.
     """
     kind = torch.device(device).type
-    wanted = os.environ.get(PRECISION_VARIABLE, "").strip().lower()
-    if wanted not in ("", "mixed", "float32"):
-        raise ValueError(f"{PRECISION_VARIABLE}={wanted!r} is not a setting labutils knows. "
-                         "Use float32 or mixed, or unset the variable.")
+    wanted = precision_setting()  # a SettingError for a value it does not know
     if not mixed_precision:
         return Numerics(kind, None, False, "mixed_precision=False")
     if wanted == "float32":

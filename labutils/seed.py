@@ -8,6 +8,10 @@ import random
 import numpy as np
 import torch
 
+from .arguments import need_bool, need_int
+
+LARGEST_SEED = 2**32 - 1  # NumPy's limit
+
 
 def set_seed(seed: int = 0, deterministic: bool = False) -> None:
     """Seed Python, NumPy and PyTorch (CPU and every GPU).
@@ -15,7 +19,13 @@ def set_seed(seed: int = 0, deterministic: bool = False) -> None:
     With ``deterministic=True`` PyTorch is also asked to use deterministic algorithms
     only. That makes two runs on the same machine give identical numbers, at some cost
     in speed; an operation without a deterministic version then raises an error.
+
+    This changes global state on purpose: the random state of Python, NumPy and PyTorch,
+    and PyTorch's deterministic-algorithms switch (``deterministic=False`` turns it off).
+    ``seed`` is a whole number from 0 to 2**32 - 1.
     """
+    seed = need_int(seed, "seed", "set_seed", low=0, high=LARGEST_SEED)
+    need_bool(deterministic, "deterministic", "set_seed")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # seeds CUDA and MPS generators too

@@ -10,8 +10,18 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")  # draw figures off-screen in this process (not in notebook kernels)
+
+# The fuzz test's profiles (tests/test_fuzz.py): "ci" is the default, a fixed seed and few
+# examples (well under 90 s); "long" is `make fuzz`, by hand: many more, still reproducible.
+# Each call has its own time limit in the test, so hypothesis' deadline is off.
+settings.register_profile("ci", max_examples=50, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.register_profile("long", max_examples=400, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,11 +13,13 @@ import importlib.util
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
 
+import labutils
 from tools import generate_notebooks as authoring
 from tools import notebook_header
 
@@ -164,11 +166,16 @@ def test_setup_cell_installs_a_pinned_release_from_the_configured_repository():
     assert "@main" not in setup_source()
 
 
+def test_the_set_up_cell_installs_the_release_of_the_package_version():
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert authoring.read_config(ROOT).install_ref == f"v{version}"
+    assert labutils.__version__ == version
+
+
 def test_a_branch_as_install_ref_is_refused(tmp_path):
     text = (ROOT / "pyproject.toml").read_text()
     (tmp_path / "pyproject.toml").write_text(
-        text.replace(f'install_ref = "{authoring.read_config(ROOT).install_ref}"',
-                     'install_ref = "main"'))
+        text.replace("[tool.labutils]\n", '[tool.labutils]\ninstall_ref = "main"\n'))
     with pytest.raises(notebook_header.ConfigError, match="Pin a tag or a commit"):
         authoring.read_config(tmp_path)
 

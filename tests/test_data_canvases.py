@@ -68,7 +68,9 @@ def test_jitter_keeps_digits_inside_the_canvas():
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"images": torch.zeros(3, 32, 32)}, "must be 28x28 digits, (M, 28, 28)"),
     ({"labels": torch.zeros(2)}, "3 images but 2 labels"),
-    ({"max_digits": 5}, "max_digits must be between 1 and 4"),
+    ({"max_digits": 5}, "max_digits = 5.\nExpected: a whole number from 1 to 4"),
+    ({"n": -1}, "n = -1."),
+    ({"jitter": -1}, "jitter = -1."),
 ])
 def test_bad_arguments_are_explained(kwargs, message):
     arguments = {"images": torch.zeros(3, 28, 28), "labels": torch.zeros(3), "n": 2, **kwargs}

@@ -14,7 +14,7 @@ def test_a_photo_in_colour_and_grey():
 
 
 def test_an_unknown_photo_lists_the_choices():
-    with pytest.raises(ValueError, match="No photo called 'kitten'. Try one of: astronaut"):
+    with pytest.raises(ValueError, match="No photo called 'kitten'.\nExpected: one of: astronaut"):
         photos.photo("kitten")
 
 

@@ -91,3 +91,28 @@ def test_train_val_split_rejects_an_impossible_size():
 def test_mean_std_of_known_values():
     mean, std = labutils.mean_std(torch.tensor([0.0, 2.0, 4.0]))
     assert mean == pytest.approx(2.0) and std == pytest.approx(2.0)
+
+
+def test_odd_arguments_of_the_data_functions_are_explained():
+    import math
+
+    import labutils
+    from labutils.data import ImageTensors
+
+    data = ImageTensors(torch.zeros(10, 1, 2, 2), torch.zeros(10, dtype=torch.long))
+    for call, match in [
+        (lambda: labutils.train_val_split(data, val_size=math.inf), "leaves 10 of 10"),
+        (lambda: labutils.train_val_split(data, val_size="10%"), "a fraction between 0 and 1"),
+        (lambda: labutils.train_val_split([1], val_size=0.5), "at least 2 items"),
+        (lambda: labutils.mean_std(torch.tensor([1.0, math.nan])), "NaN or inf"),
+        (lambda: labutils.mean_std(torch.ones(1)), "at least 2 numbers"),
+        (lambda: labutils.as_tensors([(torch.zeros(2), 1), (torch.zeros(3), 2)]), "same shape"),
+        (lambda: labutils.as_tensors(data, batch_size=0), "batch_size = 0"),
+        (lambda: labutils.make_mnist_m(torch.zeros(2, 28, 28), seed=-1), "seed = -1"),
+        (lambda: labutils.make_segmentation_set(torch.zeros(0, 28, 28)), "no glyphs"),
+        (lambda: labutils.describe_digits("3, 7"), "a tensor"),
+        (lambda: labutils.photo("download_all"), "No photo called"),
+    ]:
+        with pytest.raises(labutils.LabutilsError, match=match) as caught:
+            call()
+        assert "\nExpected: " in str(caught.value) and "\nWhat to do: " in str(caught.value)

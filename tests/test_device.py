@@ -28,7 +28,7 @@ def test_quiet_mode_prints_nothing(monkeypatch, capsys):
 
 def test_a_misspelt_device_gets_a_clear_error(monkeypatch):
     monkeypatch.setenv("LABUTILS_DEVICE", "gpu")
-    with pytest.raises(ValueError, match="not a device PyTorch knows.*cpu, cuda"):
+    with pytest.raises(ValueError, match="(?s)not a device PyTorch knows.*cpu, cuda"):
         get_device()
 
 
@@ -37,3 +37,16 @@ def test_asking_for_a_missing_gpu_is_an_error(monkeypatch):
     monkeypatch.setenv("LABUTILS_DEVICE", "cuda")
     with pytest.raises(ValueError, match="PyTorch sees none here"):
         get_device()
+
+
+def test_a_device_setting_it_does_not_know_lists_the_known_ones(monkeypatch):
+    import labutils
+
+    monkeypatch.setenv("LABUTILS_DEVICE", "gpu")
+    with pytest.raises(labutils.SettingError, match="Expected: one of cpu, cuda, cuda:N, mps"):
+        get_device()
+    monkeypatch.setenv("LABUTILS_DEVICE", "meta")
+    with pytest.raises(labutils.SettingError, match="which labutils does not use"):
+        get_device()
+    with pytest.raises(labutils.ArgumentTypeError, match="verbose"):
+        get_device(verbose="no")

@@ -134,9 +134,9 @@ def test_offline_backbone_present():
 
 def test_torchvision_weights_cached_downloadable_or_not(folders, monkeypatch):
     assert doctor.check_torchvision_weights(network=False).status == doctor.NOTE
-    monkeypatch.setattr(doctor, "_reachable", lambda url, timeout: None)
+    monkeypatch.setattr(doctor, "why_unreachable", lambda url, timeout: None)
     assert "downloadable" in doctor.check_torchvision_weights(network=True).detail
-    monkeypatch.setattr(doctor, "_reachable", lambda url, timeout: "OSError: no network")
+    monkeypatch.setattr(doctor, "why_unreachable", lambda url, timeout: "OSError: no network")
     offline = doctor.check_torchvision_weights(network=True)
     assert offline.status == doctor.NOTE and "no network" in offline.detail
     checkpoints = folders["torch"] / "hub" / "checkpoints"

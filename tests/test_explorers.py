@@ -166,7 +166,7 @@ def test_threshold_scores_by_hand_and_from_tensors():
 
 def test_threshold_scores_refuse_what_they_cannot_average():
     probs, targets = _probabilities()
-    with pytest.raises(ValueError, match='"macro" or "micro"'):
+    with pytest.raises(ValueError, match="one of 'macro', 'micro'"):
         threshold_scores(probs, targets, 0.5, average="weighted")
     with pytest.raises(ValueError, match=r"\(N, L\)"):
         threshold_scores(probs[:, 0], targets[:, 0], 0.5)
@@ -205,3 +205,20 @@ def test_threshold_explorer_follows_the_slider_and_carries_a_picture_for_static_
     expected = threshold_scores(probs, targets, 0.8)
     assert explorer.summary.startswith(f"Threshold 0.80: macro precision "
                                        f"{expected['precision']:.3f}")
+
+
+def test_the_explorers_leave_the_random_state_alone_and_refuse_values_off_their_sliders():
+    import labutils
+
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    labutils.conv_explorer(n=5, k=3)
+    labutils.transposed_conv_explorer(n=3, k=3, s=2)
+    assert torch.equal(torch.rand(3), expected)  # nn.Conv2d's random weights drew nothing
+    for call, match in [(lambda: labutils.conv_explorer(n=10**6), "from 1 to 16"),
+                        (lambda: labutils.transposed_conv_explorer(p=-1), "from 0 to 3"),
+                        (lambda: labutils.threshold_explorer(torch.ones(2, 2) * 3,
+                                                             torch.ones(2, 2)), "sigmoid")]:
+        with pytest.raises(labutils.LabutilsError, match=match):
+            call()

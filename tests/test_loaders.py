@@ -58,7 +58,7 @@ def test_bad_arguments_are_explained():
         TensorLoader(torch.zeros(3), torch.zeros(4))
     with pytest.raises(ValueError, match="at least one tensor"):
         TensorLoader()
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+    with pytest.raises(ValueError, match="batch_size = 0.\nExpected: a whole number of at least 1"):
         TensorLoader(torch.zeros(3), batch_size=0)
 
 
@@ -99,3 +99,29 @@ def test_random_shift_background_fills_the_border():
 def test_random_shift_zero_shift_is_the_identity():
     images = torch.rand(4, 1, 6, 6)
     assert torch.equal(random_shift(images, max_shift=0), images)
+
+
+def test_odd_arguments_are_refused_in_three_parts():
+    import labutils
+
+    X, y = torch.zeros(4, 1, 3, 3), torch.zeros(4, dtype=torch.long)
+    for call, match in [
+        (lambda: TensorLoader([1, 2, 3], y), "X = a list of 3 items"),
+        (lambda: TensorLoader(X, y, shuffle="yes"), "shuffle"),
+        (lambda: TensorLoader(X, y, device="gpu"), "device = 'gpu'"),
+        (lambda: TensorLoader(X, y, transform=3), "a function"),
+        (lambda: list(TensorLoader(X, y, transform=lambda batch: None)), "returned None"),
+        (lambda: random_shift(X[0]), "4 dimensions"),
+        (lambda: random_shift(X, max_shift=4), "from 0 to 3"),
+        (lambda: random_shift(X > 0), "images of numbers"),
+    ]:
+        with pytest.raises(labutils.LabutilsError, match=match) as caught:
+            call()
+        assert "\nExpected: " in str(caught.value) and "\nWhat to do: " in str(caught.value)
+
+
+def test_a_numpy_array_is_taken_as_a_tensor():
+    import numpy as np
+
+    batches = list(TensorLoader(np.zeros((5, 2), dtype=np.float32), np.arange(5), batch_size=2))
+    assert [len(x) for x, _ in batches] == [2, 2, 1] and isinstance(batches[0][0], torch.Tensor)

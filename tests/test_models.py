@@ -51,6 +51,13 @@ def test_parameter_counts_and_state_dict_equal_torchvision(block, stages, theirs
     assert our_shapes == their_shapes
 
 
+def test_count_parameters_counts_the_frozen_ones_only_when_asked():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))  # 16 + 10 numbers
+    model[0].requires_grad_(False)
+    assert models.count_parameters(model) == 10
+    assert models.count_parameters(model, trainable_only=False) == 26
+
+
 def test_resnet_d_keeps_the_parameter_count_and_the_shapes():
     plain = models.ResNet(models.Bottleneck, [1, 1], widths=(8, 16), num_classes=5)
     tweaked = models.use_avg_down(models.ResNet(models.Bottleneck, [1, 1], widths=(8, 16),

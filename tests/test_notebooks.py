@@ -128,10 +128,8 @@ def test_filling_the_stubs_gives_back_the_solution_code(name):
                       if "instructor" not in cell.get("metadata", {}).get("tags", [])]
     student_cells = code_cells(read("notebooks", name))
     assert len(solution_cells) == len(student_cells)
-    n_regions = 0
     for index, (ours, theirs) in enumerate(zip(solution_cells, student_cells)):
         regions = authoring.solution_regions(ours["source"])
-        n_regions += len(regions)
         filled = authoring.fill_stubs(theirs["source"], regions)
         assert filled == without_hidden_tests(ours["source"]), \
             f"{name}: code cell {index} does not round-trip"

@@ -6,11 +6,6 @@ import labutils
 from labutils import plots
 
 
-def titles_and_labels(fig):
-    axes = [ax for ax in fig.axes if ax.get_visible() and ax.has_data()]
-    return fig, axes
-
-
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
@@ -66,3 +61,32 @@ def test_filters():
     fig = labutils.show_filters(torch.randn(6, 3, 5, 5), title="First layer")
     assert fig._suptitle.get_text() == "First layer"
     assert sum(1 for ax in fig.axes if ax.images) == 6
+
+
+def test_odd_arguments_get_three_part_errors_and_no_images_a_figure():
+    import pytest
+
+    import labutils
+
+    images = torch.zeros(2, 1, 4, 4)
+    for call, match in [
+        (lambda: labutils.show_images("abc"), "a tensor, or a list"),
+        (lambda: labutils.show_images(images, labels=["one"]), "one label per image"),
+        (lambda: labutils.show_images(images, size=0), "greater than 0"),
+        (lambda: labutils.show_images(images, cmap="greyish"), "colour map"),
+        (lambda: labutils.show_images(torch.zeros(2, 5, 4, 4)), "1 \\(grey\\) or 3"),
+        (lambda: labutils.denormalize(images, (0.5, 0.5), 0.2), "one per channel"),
+        (lambda: labutils.denormalize(images, float("nan"), 0.2), "finite"),
+        (lambda: labutils.plot_history({"loss": [1.0], "val_loss": [1.0, 2.0]}), "one value"),
+        (lambda: labutils.plot_history({}), "nothing to plot"),
+        (lambda: labutils.compare_histories({"a": {"loss": [1.0]}}, "val_loss"), "does not"),
+        (lambda: labutils.confusion_matrix([0, 1], [1]), "one prediction per true label"),
+        (lambda: labutils.confusion_matrix([0, 1], [1, 0], ["cat", "cat"]), "different names"),
+        (lambda: labutils.most_confused([[1, 2], [3, 4]]), "confusion matrix"),
+        (lambda: labutils.show_filters(torch.zeros(3, 3)), "4 dimensions"),
+    ]:
+        with pytest.raises(labutils.LabutilsError, match=match) as caught:
+            call()
+        assert "\nExpected: " in str(caught.value) and "\nWhat to do: " in str(caught.value)
+    figure = labutils.show_images(images[:0], title="Mistakes")
+    assert figure._suptitle.get_text() == "Mistakes"

@@ -55,7 +55,7 @@ def test_switching_off_gives_float32_on_every_device(monkeypatch):
     monkeypatch.setenv("LABUTILS_PRECISION", "float32")
     assert choose_numerics("cpu").describe() == "Numerics: float32 (set by LABUTILS_PRECISION)."
     monkeypatch.setenv("LABUTILS_PRECISION", "half")
-    with pytest.raises(ValueError, match="'half' is not a setting.*float32 or mixed"):
+    with pytest.raises(ValueError, match="(?s)'half' is not a setting.*float32 or mixed"):
         choose_numerics("cpu")
 
 
@@ -79,3 +79,11 @@ def test_float32_runs_without_autocast_and_mixed_with_it():
         assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.bfloat16
     assert Numerics("cpu", None, False, "test").grad_scaler() is None
     assert Numerics("cpu", torch.float16, True, "test").grad_scaler() is not None
+
+
+def test_an_unknown_precision_setting_is_a_setting_error_listing_the_known_ones(monkeypatch):
+    import labutils
+
+    monkeypatch.setenv("LABUTILS_PRECISION", "bf16")
+    with pytest.raises(labutils.SettingError, match="Expected: one of mixed, float32"):
+        choose_numerics("cpu")

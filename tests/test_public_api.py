@@ -54,16 +54,33 @@ def test_a_lab_imports_only_labutils_and_its_checks(name):
     assert not deeper, f"{name} imports from {deeper}: use labutils or labutils.checks"
 
 
+def error_family() -> set[str]:
+    """The exported names of labutils' errors (labutils.LabutilsError and its subclasses)."""
+    return {name for name in labutils.__all__ if isinstance(getattr(labutils, name), type)
+            and issubclass(getattr(labutils, name), labutils.LabutilsError)}
+
+
 def test_labutils_exports_exactly_the_names_the_labs_use():
     used = set()
     for attributes, imported in USES.values():
         used |= attributes | imported.get("labutils", set())
     used.discard("checks")  # labutils.checks is the sub-package, not an export
-    exported = set(labutils.__all__)
+    # The error family is exported for students to catch, whether or not a lab names it.
+    exported = set(labutils.__all__) - (error_family() - used)
     assert sorted(used - exported) == [], "the labs use names labutils does not export"
     assert sorted(exported - used) == [], "labutils exports names that no lab uses"
-    for name in exported:
+    for name in labutils.__all__:
         assert hasattr(labutils, name), name
+
+
+def test_the_error_family_is_exported_and_subclasses_the_builtin_that_fits():
+    assert {"LabutilsError", "ArgumentTypeError", "ArgumentValueError", "ModelInputError",
+            "SettingError", "DataNotFoundError"} <= error_family()
+    assert issubclass(labutils.ArgumentTypeError, TypeError)
+    assert issubclass(labutils.ArgumentValueError, ValueError)
+    assert issubclass(labutils.DataNotFoundError, (labutils.LabutilsError, FileNotFoundError))
+    error = labutils.ArgumentValueError("f() got x = 0.", "x of at least 1.", "pass x=1.")
+    assert str(error) == "f() got x = 0.\nExpected: x of at least 1.\nWhat to do: pass x=1."
 
 
 def test_every_check_a_lab_imports_is_exported_and_every_check_is_used():

@@ -187,23 +187,75 @@ def test_labels_out_of_range_get_a_friendly_message_and_keep_the_history():
 
 
 @pytest.mark.parametrize("arguments, match", [
-    ({"epochs": 0}, "at least 1, got 0"),
+    ({"epochs": 0}, "epochs = 0.\nExpected: a whole number from 1 to 10000"),
+    ({"epochs": 10**9}, "from 1 to 10000"),
     ({"epochs": 2.5}, "whole number"),
     ({"epochs": "3"}, "whole number"),
     ({"optimizer": "adam"}, "torch optimizer"),
-    ({"loss_fn": "cross-entropy"}, "loss_fn must be callable"),
-    ({"metrics": [accuracy]}, "metrics must be a dict"),
+    ({"optimizer": torch.optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1)},
+     "none of this model's parameters"),
+    ({"loss_fn": "cross-entropy"}, "loss_fn = 'cross-entropy'.\nExpected: a function"),
+    ({"metrics": [accuracy]}, "a dict {name: function"),
+    ({"channels_last": "yes"}, "True or False"),
 ])
 def test_impossible_arguments_are_refused(arguments, match):
-    with pytest.raises((ValueError, TypeError), match=match):
+    with pytest.raises(labutils.LabutilsError, match=match) as caught:
         labutils.fit(nn.Linear(3, 2), tiny_loader(), verbose=False, **arguments)
+    assert isinstance(caught.value, (ValueError, TypeError))
+    assert "\nWhat to do: " in str(caught.value)
 
 
 def test_a_wrong_model_or_loader_is_refused():
-    with pytest.raises(TypeError, match="nn.Module as the model"):
+    with pytest.raises(TypeError, match="Expected: a torch model"):
         labutils.fit(tiny_loader(), nn.Linear(3, 2))
-    with pytest.raises(TypeError, match="train_loader must give"):
+    with pytest.raises(TypeError, match="train_loader = a float32 tensor"):
         labutils.fit(nn.Linear(3, 2), torch.randn(10, 3))
+
+
+def test_float64_inputs_under_mixed_precision_name_the_inputs_and_the_fix():
+    inputs = torch.randn(8, 3, dtype=torch.float64)
+    loader = labutils.TensorLoader(inputs, torch.randint(0, 2, (8,)), batch_size=4)
+    with pytest.raises(labutils.LabutilsError, match=r"float64 tensor of shape \(4, 3\)") as caught:
+        labutils.fit(nn.Linear(3, 2), loader, epochs=1, verbose=False)
+    assert "X = X.float()" in str(caught.value)
+    assert isinstance(caught.value.__cause__, RuntimeError)  # torch's own words are kept
+
+
+def test_targets_the_loss_cannot_take_are_explained():
+    loader = labutils.TensorLoader(torch.randn(8, 3), torch.rand(8), batch_size=4)
+    with pytest.raises(labutils.LabutilsError, match="The loss CrossEntropyLoss") as caught:
+        labutils.evaluate(nn.Linear(3, 2), loader)
+    assert "y.long()" in str(caught.value)
+
+
+def test_batches_that_are_not_inputs_and_targets_are_refused():
+    with pytest.raises(labutils.LabutilsError, match="a float32 tensor of shape .* as a batch"):
+        labutils.evaluate(nn.Linear(3, 2), [torch.randn(4, 3)])
+    three = [(torch.randn(4, 3), torch.zeros(4, dtype=torch.long), torch.ones(4))]
+    with pytest.raises(labutils.LabutilsError, match="ignore the rest"):
+        labutils.evaluate(nn.Linear(3, 2), three)
+
+
+def test_fit_leaves_eval_mode_and_evaluate_gives_every_mode_back():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 2))
+    labutils.fit(model, tiny_loader(), epochs=1, verbose=False)
+    assert not any(module.training for module in model.modules())
+    model.train()
+    model[1].eval()  # a part frozen by hand stays as it was
+    labutils.evaluate(model, tiny_loader())
+    assert [module.training for module in model.modules()] == [True, True, False, True]
+    assert torch.is_grad_enabled()
+
+
+def test_accuracy_refuses_what_it_cannot_compare():
+    scores = torch.tensor([[0.1, 0.9], [0.8, 0.2]])
+    assert float(accuracy(scores, torch.tensor([1, 1]))) == 0.5
+    with pytest.raises(labutils.LabutilsError, match=r"targets.long\(\)"):
+        accuracy(scores, torch.tensor([1.0, 0.0]))
+    with pytest.raises(labutils.LabutilsError, match="2 rows of outputs but 3 targets"):
+        accuracy(scores, torch.tensor([1, 0, 1]))
+    with pytest.raises(labutils.LabutilsError, match="at least one item"):
+        accuracy(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long))
 
 
 def test_autocast_runs_the_model_and_float32_the_loss(monkeypatch):

@@ -369,6 +369,26 @@ def submitted_notebook(course: Path, lab: str, student: str) -> Path:
     return course / "submitted" / student / lab / labs()[lab].name
 
 
+def grade_one(course: Path, lab: str, student: str, cell_timeout: int,
+              notebook_timeout: int) -> str | None:
+    """Autograde one student's submission; what the CSV's status should say, or None for
+    plain "graded"."""
+    try:
+        result = nbgrader(course, "autograde", lab, f"--student={student}", "--create",
+                          "--force", f"--Execute.timeout={cell_timeout}",
+                          timeout=notebook_timeout)
+    except subprocess.TimeoutExpired:
+        shutil.rmtree(course / "autograded" / student / lab, ignore_errors=True)
+        return f"grading stopped after {notebook_timeout} s, the limit for one notebook"
+    if result.returncode != 0 or not (course / "autograded" / student / lab).exists():
+        return _problem(result)
+    notebook = labs()[lab].name
+    changes = locked_cell_changes(course / "release" / lab / notebook,
+                                  course / "submitted" / student / lab / notebook)
+    notes = ([changes] if changes else []) + integrity_notes(course, lab, student)
+    return "graded; " + "; ".join(notes) if notes else None
+
+
 def grade(course: Path, lab: str, cell_timeout: int | None = None,
           notebook_timeout: int | None = None) -> Path:
     """Collect, autograde each student alone, write feedback and the CSV; returns its path."""
@@ -380,33 +400,16 @@ def grade(course: Path, lab: str, cell_timeout: int | None = None,
     cell_timeout = cell_timeout or budget(lab)
     notebook_timeout = notebook_timeout or 3 * budget(lab) + 60
     _must(nbgrader(course, "collect", lab, "--update"), f"collect {lab}")
-    submitted = course / "submitted"
-    students = sorted(path.parent.name for path in submitted.glob(f"*/{lab}"))
+    students = sorted(path.parent.name for path in (course / "submitted").glob(f"*/{lab}"))
     problems: dict[str, str] = {}
     seconds: dict[str, float] = {}
     for student in students:
         start = time.perf_counter()
-        try:
-            result = nbgrader(course, "autograde", lab, f"--student={student}", "--create",
-                              "--force", f"--Execute.timeout={cell_timeout}",
-                              timeout=notebook_timeout)
-        except subprocess.TimeoutExpired:
-            problems[student] = (f"grading stopped after {notebook_timeout} s, the limit for "
-                                 "one notebook")
-            shutil.rmtree(course / "autograded" / student / lab, ignore_errors=True)
-        else:
-            if result.returncode != 0 or not (course / "autograded" / student / lab).exists():
-                problems[student] = _problem(result)
-        notebook = labs()[lab].name
-        changes = locked_cell_changes(course / "release" / lab / notebook,
-                                      submitted / student / lab / notebook)
-        notes = [changes] if changes else []
-        notes += integrity_notes(course, lab, student)
-        if notes and student not in problems:
-            problems[student] = "graded; " + "; ".join(notes)
-        status = problems.get(student, "graded")
+        problem = grade_one(course, lab, student, cell_timeout, notebook_timeout)
+        if problem is not None:
+            problems[student] = problem
         seconds[student] = round(time.perf_counter() - start, 2)
-        print(f"{student}: {status} ({seconds[student]:.1f} s)")
+        print(f"{student}: {problem or 'graded'} ({seconds[student]:.1f} s)")
     for student, note in copies(course, lab, students).items():
         problems[student] = (problems.get(student) or "graded") + f"; {note}"
     problems_file = course / "grades" / f"{lab}_problems.json"

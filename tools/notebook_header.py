@@ -64,27 +64,34 @@ class ConfigError(ValueError):
 
 
 def read_config(root: Path) -> Config:
+    """``[tool.labutils]`` of ``root/pyproject.toml``. The set-up cell installs the release
+    of the package's version (the tag ``v`` + ``[project] version``) unless ``install_ref``
+    names another tag or a commit."""
     path = root / "pyproject.toml"
     try:
         with open(path, "rb") as stream:
-            settings = tomllib.load(stream).get("tool", {}).get("labutils", {})
+            document = tomllib.load(stream)
     except FileNotFoundError:
         raise ConfigError(f"there is no pyproject.toml in {root}: run the generator from the "
                           "workbook's folder (`make notebooks`), or pass --root.") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML ({error}): undo the last edit "
                           "(`git diff pyproject.toml`).") from None
-    missing = [key for key in ("repository", "install_ref") if not settings.get(key)]
+    settings = document.get("tool", {}).get("labutils", {})
+    version = document.get("project", {}).get("version")
+    install_ref = settings.get("install_ref") or (f"v{version}" if version else "")
+    missing = [key for key, value in (("repository", settings.get("repository")),
+                                      ("install_ref", install_ref)) if not value]
     if missing:
         raise ConfigError(f"{path}: [tool.labutils] needs {' and '.join(missing)} (the "
                           "repository's URL, and the tag or commit that the set-up cell "
                           "installs labutils from, e.g. install_ref = \"v0.1.0\").")
     branch = settings.get("branch", "main")
-    if settings["install_ref"] == branch:
-        raise ConfigError(f"{path}: install_ref = {settings['install_ref']!r} is the branch "
+    if install_ref == branch:
+        raise ConfigError(f"{path}: install_ref = {install_ref!r} is the branch "
                           "the badges open, which moves with every commit. Pin a tag or a "
                           "commit, e.g. install_ref = \"v0.1.0\".")
-    return Config(settings["repository"], branch, settings["install_ref"])
+    return Config(settings["repository"], branch, install_ref)
 
 
 def colab_badge(config: Config, notebook: str) -> str:

@@ -237,6 +237,31 @@ def preload(tasks: list[dict]) -> None:
                         pass
 
 
+def _wait(pid: int, read_end: int, seconds: float) -> tuple[bytes, bool]:
+    """What child ``pid`` wrote to the pipe, and whether it ended within ``seconds``
+    (else it is killed)."""
+    data, deadline, reaped, closed = b"", time.monotonic() + seconds, False, False
+    while not (reaped or closed) and time.monotonic() < deadline:
+        ready, _, _ = select.select([read_end], [], [], 0.2)
+        chunk = os.read(read_end, 1 << 16) if ready else b""
+        data += chunk
+        closed = bool(ready) and not chunk
+        # The child may have ended while a process it forked still holds the pipe open.
+        reaped = os.waitpid(pid, os.WNOHANG)[0] == pid
+    ended = reaped or closed
+    if not ended:
+        os.kill(pid, signal.SIGKILL)
+    if not reaped:
+        os.waitpid(pid, 0)
+    while select.select([read_end], [], [], 0)[0]:
+        chunk = os.read(read_end, 1 << 16)
+        if not chunk:
+            break
+        data += chunk
+    os.close(read_end)
+    return data, ended
+
+
 def in_child(task: dict, checks: dict[str, Any], withheld: list[str],
              seconds: float) -> dict:
     """``run_task`` in a forked child with its output captured and a time limit."""
@@ -257,25 +282,7 @@ def in_child(task: dict, checks: dict[str, Any], withheld: list[str],
         os.write(write_end, json.dumps(verdict).encode())
         os._exit(0)
     os.close(write_end)
-    data, deadline, reaped, closed = b"", time.monotonic() + seconds, False, False
-    while not (reaped or closed) and time.monotonic() < deadline:
-        ready, _, _ = select.select([read_end], [], [], 0.2)
-        chunk = os.read(read_end, 1 << 16) if ready else b""
-        data += chunk
-        closed = bool(ready) and not chunk
-        # The child may have ended while a process it forked still holds the pipe open.
-        reaped = os.waitpid(pid, os.WNOHANG)[0] == pid
-    ended = reaped or closed
-    if not ended:
-        os.kill(pid, signal.SIGKILL)
-    if not reaped:
-        os.waitpid(pid, 0)
-    while select.select([read_end], [], [], 0)[0]:
-        chunk = os.read(read_end, 1 << 16)
-        if not chunk:
-            break
-        data += chunk
-    os.close(read_end)
+    data, ended = _wait(pid, read_end, seconds)
     try:
         verdict = json.loads(data.decode() or "null") or {}
     except ValueError:

@@ -10,7 +10,8 @@ Read the module named after what you want to know:
 - ``segmentation.py``: digits pasted onto photos, with exact masks;
 - ``domain_shift.py``: MNIST-M-style digits blended with photos;
 - ``places.py``, ``cache.py``, ``errors.py``: where data sets are looked for, how the
-  data folder is kept complete and verified, and what is raised when something is wrong.
+  data folder is kept complete and verified, and what is raised when something is wrong;
+- ``network.py``: a quick probe of a server, and a time limit on every download step.
 """
 
 from .canvases import describe_digits, load_digit_canvases

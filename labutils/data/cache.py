@@ -16,7 +16,8 @@ The mark of completion (:data:`MARKER`, a list of files and sizes) is written la
 an interruption at any moment leaves a cache that is repaired on the next use, never one
 that is trusted. One kernel at a time builds a data set (a file lock), so two notebooks
 started together do not trip over each other. :func:`diagnose` decides what to do
-without changing anything; ``make doctor`` shows its answer.
+without changing anything, and :func:`verify_copy` checks the copy that decision uses and
+says what to do when it is damaged; ``make doctor`` shows both answers.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..install import require
 from .errors import CorruptDataError, DataFolderError, DataNotFoundError
+from .network import network_timeout
 from .places import (
     COURSE_MIRROR,
     DATA_DIR_VARIABLE,
@@ -194,8 +195,7 @@ def verify(root: Path, spec: Spec, where: str, remedy: str) -> None:
         elif path.name.endswith("ubyte"):
             problem = _idx_size_problem(path)
         if problem:
-            raise CorruptDataError(f"{spec.name}: the file {path} ({where}) {problem}.\n"
-                                   f"What to do: {remedy}")
+            raise CorruptDataError(f"{spec.name}: the file {path} ({where}) {problem}.", remedy)
 
 
 # --------------------------------------------------------------------------- the mark
@@ -283,9 +283,9 @@ class Diagnosis:
         places = "\n".join(f"  - {place}" for place in self.looked + ([extra] if extra else []))
         if self.error is CorruptDataError:
             return CorruptDataError(f"{spec.name}: the copy in the data folder is damaged.\n"
-                                    f"{places}\nWhat to do: {self.remedy}")
+                                    f"{places}", self.remedy)
         return DataNotFoundError(f"Could not find the {spec.name} data set. Looked in:\n"
-                                 f"{places}\nWhat to do: {self.remedy}")
+                                 f"{places}", self.remedy)
 
 
 def _mirror_suggestion(spec: Spec) -> str:
@@ -309,12 +309,10 @@ def diagnose(key: str, download: bool | None = None) -> Diagnosis:
     folder = root / spec.folder
     state = check_cache(root, spec)
     if state.status == COMPLETE:
-        source = state.marker.get("source", "")
-        mirror = state.marker.get("mirror")
+        mirror = state.marker.get("mirror")  # the mirror it was linked from, if any
         detail = f"the data folder {folder}" + (f" (links to the mirror {mirror})"
                                                  if state.links and mirror else "")
-        return Diagnosis(USE, detail, [], mirror=Path(mirror) if mirror and source == "mirror"
-                         else None)
+        return Diagnosis(USE, detail, [], mirror=Path(mirror) if mirror else None)
 
     origin = describe_setting(DATA_DIR_VARIABLE).replace(" is not set", " unset: the default")
     looked = [f"the data folder {folder} ({origin}): {state.detail}"]
@@ -337,7 +335,12 @@ def diagnose(key: str, download: bool | None = None) -> Diagnosis:
     if allowed and (state.status == MISSING or only_links):
         return Diagnosis(DOWNLOAD, f"a download from {spec.source} on first use", looked,
                          remedy=_general_remedy(spec, folder))
+    return _failure(spec, folder, state, looked, allowed)
 
+
+def _failure(spec: Spec, folder: Path, state: CacheState, looked: list[str],
+             allowed: bool) -> Diagnosis:
+    """Why data set ``spec`` cannot be had, and what to do: :func:`diagnose`'s last word."""
     if not allowed:
         looked.append(f"download: skipped ({OFFLINE_VARIABLE}=1 or download=False)")
     else:
@@ -359,6 +362,26 @@ def diagnose(key: str, download: bool | None = None) -> Diagnosis:
                          "cell again online (or with a mirror) to get a complete copy.")
     return Diagnosis(FAIL, f"{spec.name}: not in the data folder nor in a mirror", looked,
                      remedy=_general_remedy(spec, folder))
+
+
+def verify_copy(spec: Spec, root: Path, diagnosis: Diagnosis, in_a_cell: bool = True) -> None:
+    """Verify the copy of the data set that ``diagnosis`` uses, with what to tell the student.
+
+    The copy is the mirror's when the data folder links to it (or is about to), otherwise
+    the one in the data folder ``root``. ``in_a_cell=False`` words the remedy for
+    ``make doctor``, which runs in a terminal. Raises :class:`CorruptDataError`.
+    """
+    mirror = diagnosis.mirror
+    if mirror is None:
+        again = "run this cell again" if in_a_cell else "load the data again"
+        verify(root, spec, "in the data folder", f"delete the folder {root / spec.folder} and "
+               f"{again}.")
+    elif in_a_cell:
+        verify(mirror, spec, "in the read-only mirror", f"the mirror {mirror} is damaged: "
+               f"restore it, or unset {MIRROR_VARIABLE} and let labutils download the data.")
+    else:
+        verify(mirror, spec, "in the read-only mirror", f"restore the mirror {mirror}, or "
+               f"unset {MIRROR_VARIABLE} and let the labs download the data.")
 
 
 # --------------------------------------------------------------------------- doing it
@@ -385,17 +408,6 @@ def locked(root: Path, key: str) -> Iterator[None]:
             else:
                 handle.seek(0)
                 msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-
-
-@contextlib.contextmanager
-def network_timeout(seconds: float) -> Iterator[None]:
-    """Make every blocking network step (connect, each read) give up after ``seconds``."""
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -427,9 +439,8 @@ def _link_from_mirror(root: Path, spec: Spec, mirror: Path) -> int:
             if target.stat().st_size != source.stat().st_size:
                 raise CorruptDataError(
                     f"{spec.name}: {target} in the data folder has {target.stat().st_size:,} "
-                    f"bytes, the mirror's copy {source} has {source.stat().st_size:,}.\n"
-                    f"What to do: delete {target} and run this cell again (it is linked "
-                    "from the mirror).")
+                    f"bytes, the mirror's copy {source} has {source.stat().st_size:,}.",
+                    f"delete {target} and run this cell again (it is linked from the mirror).")
             continue
         _link(source, target)
         made += 1
@@ -480,11 +491,20 @@ def _folder_error(error: OSError, root: Path, spec: Spec) -> DataFolderError:
     return DataFolderError(
         f"{spec.name}: could not write into the data folder {root}: {what} "
         f"({type(error).__name__}: {error.strerror or error}). Nothing was marked complete, "
-        "so nothing half-made will be used.\nWhat to do: " + todo
-        + how_to_set(DATA_DIR_VARIABLE, "~/cnn-data") + "; then run this cell again.")
+        "so nothing half-made will be used.",
+        todo + how_to_set(DATA_DIR_VARIABLE, "~/cnn-data") + "; then run this cell again.")
 
 
-_checked: set[tuple[str, str]] = set()  # (data set, folder) verified this session
+_verified: set[tuple[str, str]] = set()  # (data set, data folder) verified this session
+
+
+def _verify(key: str, spec: Spec, root: Path, diagnosis: Diagnosis) -> None:
+    """Verify the copy that ``diagnosis`` uses: each time before it is linked or adopted and
+    after it is downloaded; a complete cache only once a session."""
+    if diagnosis.action == USE and (key, str(root)) in _verified:
+        return
+    verify_copy(spec, root, diagnosis)
+    _verified.add((key, str(root)))
 
 
 def prepare(key: str, download: bool | None = None) -> tuple[Path, str]:
@@ -498,6 +518,7 @@ def prepare(key: str, download: bool | None = None) -> tuple[Path, str]:
     spec = SPECS[key]
     diagnosis = diagnose(key, download)
     root = data_dir(create=diagnosis.action != USE)
+    where = diagnosis.detail
     if diagnosis.action != USE:
         try:
             with locked(root, key):
@@ -509,17 +530,8 @@ def prepare(key: str, download: bool | None = None) -> tuple[Path, str]:
             if error.errno in READ_ONLY_ERRNOS | FULL_DISK_ERRNOS:
                 raise _folder_error(error, root, spec) from None
             raise
-    else:
-        where = diagnosis.detail
-    if (key, str(root)) not in _checked:
-        if diagnosis.mirror is not None:
-            verify(diagnosis.mirror, spec, "in the read-only mirror",
-                   f"the mirror {diagnosis.mirror} is damaged: restore it, or unset "
-                   f"{MIRROR_VARIABLE} and let labutils download the data.")
-        else:
-            verify(root, spec, "in the data folder",
-                   f"delete the folder {root / spec.folder} and run this cell again.")
-        _checked.add((key, str(root)))
+    if diagnosis.action in (USE, DOWNLOAD):  # a link or an adoption was verified before
+        _verify(key, spec, root, diagnosis)
     return root, where
 
 
@@ -529,20 +541,15 @@ def _carry_out(key: str, spec: Spec, root: Path, diagnosis: Diagnosis) -> str:
         return diagnosis.detail
     if diagnosis.action == LINK:
         mirror = diagnosis.mirror
-        verify(mirror, spec, "in the read-only mirror",
-               f"the mirror {mirror} is damaged: restore it, or unset {MIRROR_VARIABLE} "
-               "and let labutils download the data.")
-        _checked.add((key, str(root)))
+        _verify(key, spec, root, diagnosis)
         repairing = folder.exists()
         made = _link_from_mirror(root, spec, mirror)
         if repairing and made:
             return f"the mirror {mirror}, {made} links remade in {folder}"
         return f"the mirror {mirror}, linked into {folder}"
     if diagnosis.action == ADOPT:
-        verify(root, spec, "in the data folder",
-               f"delete the folder {folder} and run this cell again.")
+        _verify(key, spec, root, diagnosis)
         _write_marker(root, spec, "data folder")
-        _checked.add((key, str(root)))
         return f"the data folder {folder}"
     if diagnosis.action == DOWNLOAD:
         try:
@@ -554,7 +561,6 @@ def _carry_out(key: str, spec: Spec, root: Path, diagnosis: Diagnosis) -> str:
         except Exception as error:  # no network, a server down, a proxy, a bad archive...
             failure = error
         else:
-            _checked.discard((key, str(root)))
             return f"a download from {spec.source} into {folder}"
         reason = str(failure).splitlines()[0] if str(failure) else "no details"
         raise diagnosis.exception(

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from torch.utils.data import Dataset
 
+from ..arguments import describe, need_bool, need_int
+from ..errors import ArgumentValueError
 from ..install import require
 from .cache import SPECS, folder_size, prepare
 from .errors import CorruptDataError
@@ -26,6 +28,14 @@ FASHION_MNIST_STATS = (0.2860, 0.3530)
 IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 
 FULL_TRAIN_SIZE = {"MNIST": 60_000, "FashionMNIST": 60_000}
+MAX_IMAGE_SIZE = 1024  # pixels a side: ImageNet models use 224; more costs gigabytes
+PET_TARGETS = ("category", "binary-category", "segmentation")
+
+
+def _need_loading_options(where: str, download: object, verbose: object) -> None:
+    """``download``: True, False or None; ``verbose``: True or False."""
+    need_bool(download, "download", where, optional=True)
+    need_bool(verbose, "verbose", where)
 
 
 def _report(key: str, root: Path, where: str, counts: str, verbose: bool) -> None:
@@ -51,7 +61,7 @@ def _load_idx_family(key: str, stats: tuple[float, float], normalize: bool,
         except Exception as error:
             raise CorruptDataError(
                 f"{SPECS[key].name}: torchvision could not read the files in "
-                f"{root / SPECS[key].folder} ({type(error).__name__}: {error}).\nWhat to do: "
+                f"{root / SPECS[key].folder} ({type(error).__name__}: {error}).",
                 "delete that folder and run this cell again to fetch it afresh.") from None
         images = raw.data.unsqueeze(1).float() / 255  # (N, 1, 28, 28) in [0, 1]
         if normalize:
@@ -73,6 +83,8 @@ def load_mnist(normalize: bool = True, download: bool | None = None,
     with :data:`MNIST_STATS`, or in [0, 1] when ``normalize=False``. ``download=False``
     never downloads (``None``: unless ``LABUTILS_OFFLINE=1``).
     """
+    need_bool(normalize, "normalize", "load_mnist")
+    _need_loading_options("load_mnist", download, verbose)
     return _load_idx_family("MNIST", MNIST_STATS, normalize, download, verbose)
 
 
@@ -80,6 +92,8 @@ def load_fashion_mnist(normalize: bool = True, download: bool | None = None,
                        verbose: bool = True) -> tuple[ImageTensors, ImageTensors]:
     """Fashion-MNIST clothes as ``(train, test)``; items as in :func:`load_mnist`,
     normalised with :data:`FASHION_MNIST_STATS`; ``train.classes`` names the garments."""
+    need_bool(normalize, "normalize", "load_fashion_mnist")
+    _need_loading_options("load_fashion_mnist", download, verbose)
     return _load_idx_family("FashionMNIST", FASHION_MNIST_STATS, normalize, download, verbose)
 
 
@@ -100,7 +114,9 @@ def imagenet_resize(image_size: int = 224, nearest: bool = False):
 def imagenet_transform(image_size: int = 224, augment: bool = False):
     """The usual ImageNet preprocessing of a PIL photo: :func:`imagenet_resize` (or, with
     ``augment=True``, a random crop and flip), then a tensor ``(3, image_size, image_size)``
-    normalised with :data:`IMAGENET_STATS`."""
+    normalised with :data:`IMAGENET_STATS`. ``image_size`` is 1 to 1024."""
+    need_int(image_size, "image_size", "imagenet_transform", low=1, high=MAX_IMAGE_SIZE)
+    need_bool(augment, "augment", "imagenet_transform")
     transforms = require("torchvision.transforms", "torchvision")
     if augment:
         resize = [transforms.RandomResizedCrop(image_size), transforms.RandomHorizontalFlip()]
@@ -123,6 +139,9 @@ def load_hymenoptera(image_size: int = 224, augment: bool = False,
     with ImageNet normalisation; labels follow ``train.classes`` (``['ants', 'bees']``).
     ``augment=True`` adds random crops and flips to the training set only.
     """
+    need_int(image_size, "image_size", "load_hymenoptera", low=1, high=MAX_IMAGE_SIZE)
+    need_bool(augment, "augment", "load_hymenoptera")
+    _need_loading_options("load_hymenoptera", download, verbose)
     datasets = require("torchvision.datasets", "torchvision")
     root, where = prepare("hymenoptera_data", download)
     folder = root / SPECS["hymenoptera_data"].folder
@@ -142,8 +161,17 @@ def load_oxford_pets(image_size: int = 224, target_types: str | list[str] = "cat
 
     Images as in :func:`imagenet_transform`. ``target_types`` is passed to torchvision:
     ``"category"``, ``"binary-category"`` (cat or dog) or ``"segmentation"`` (trimaps,
-    as PIL images; :func:`labutils.pets_to_tensors` turns them into masks).
+    as PIL images; :func:`labutils.pets_to_tensors` turns them into masks), or a list of them.
     """
+    need_int(image_size, "image_size", "load_oxford_pets", low=1, high=MAX_IMAGE_SIZE)
+    chosen = [target_types] if isinstance(target_types, str) else target_types
+    if not isinstance(chosen, (list, tuple)) or not chosen or not all(
+            isinstance(t, str) and t in PET_TARGETS for t in chosen):
+        raise ArgumentValueError(f"load_oxford_pets() got target_types = "
+                                 f"{describe(target_types)}.",
+                                 f"one of {', '.join(PET_TARGETS)}, or a list of them.",
+                                 "pass e.g. target_types='segmentation'.")
+    _need_loading_options("load_oxford_pets", download, verbose)
     datasets = require("torchvision.datasets", "torchvision")
     root, where = prepare("OxfordIIITPet", download)
     transform = imagenet_transform(image_size)

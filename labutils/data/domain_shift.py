@@ -17,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .photos import random_crops
+from ..arguments import need_int
+from ..errors import ArgumentValueError
+from .photos import SMALLEST_PHOTO_SIDE, random_crops
 from .tensors import to_unit_floats
 
 
@@ -33,10 +35,14 @@ def make_mnist_m(digits: torch.Tensor | np.ndarray, seed: int = 0) -> torch.Tens
         A float tensor ``(N, 3, H, W)`` in [0, 1]: ``|patch - digit|`` per channel, where
         ``patch`` is a random ``H x W`` crop of one of the real photos.
     """
-    digits = to_unit_floats(digits)
+    digits = to_unit_floats(digits, "digits", "make_mnist_m")
+    seed = need_int(seed, "seed", "make_mnist_m", low=0, high=2**63 - 1)
     n, height, width = digits.shape
-    if height != width:
-        raise ValueError(f"make_mnist_m needs square digits, got {height} x {width}.")
+    if height != width or not 1 <= height <= SMALLEST_PHOTO_SIDE:
+        raise ArgumentValueError(f"make_mnist_m() got digits of {height} x {width} pixels.",
+                                 f"make_mnist_m needs square digits, 1 to {SMALLEST_PHOTO_SIDE} "
+                                 "pixels a side (the photos' smallest side).",
+                                 "pass MNIST digits, e.g. load_mnist(normalize=False) images.")
     if n == 0:
         return torch.zeros(0, 3, height, width)
     patches = torch.from_numpy(random_crops(n, height, seed=seed)).float()  # (N, H, W, 3)

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arguments import describe, need_bool, need_int
+from ..errors import ArgumentValueError
+
+SKLEARN_PHOTOS = ("china", "flower")
+SMALLEST_PHOTO_SIDE = 300  # of background_photos(): random crops are at most this size
 SKIMAGE_PHOTOS = ("astronaut", "camera", "chelsea", "coffee", "brick", "grass", "gravel",
                   "rocket", "coins", "moon", "page", "text", "retina", "hubble_deep_field",
                   "immunohistochemistry", "cat")
@@ -18,18 +23,19 @@ def photo(name: str, gray: bool = False) -> np.ndarray:
     """One photo from ``skimage.data`` (e.g. ``"chelsea"``) or scikit-learn
     (``"china"``, ``"flower"``) as floats in [0, 1]: ``(H, W, 3)``, or ``(H, W)`` when ``gray``.
     """
-    if name in ("china", "flower"):
+    if not isinstance(name, str) or name not in SKIMAGE_PHOTOS + SKLEARN_PHOTOS:
+        raise ArgumentValueError(f"No photo called {describe(name)}.",
+                                 f"one of: {', '.join(SKIMAGE_PHOTOS + SKLEARN_PHOTOS)}.",
+                                 "pass one of those names, e.g. photo('chelsea').")
+    need_bool(gray, "gray", "photo")
+    if name in SKLEARN_PHOTOS:
         from sklearn.datasets import load_sample_image
 
         image = load_sample_image(f"{name}.jpg")
     else:
         from skimage import data
 
-        loader = getattr(data, name, None)
-        if loader is None:
-            raise ValueError(f"No photo called {name!r}. Try one of: "
-                             f"{', '.join(SKIMAGE_PHOTOS)}, china, flower.")
-        image = loader()
+        image = getattr(data, name)()
     image = np.asarray(image, dtype=np.float64)
     image = image / 255.0 if image.max() > 1 else image
     if image.ndim == 3 and image.shape[2] == 4:  # drop an alpha channel
@@ -51,8 +57,13 @@ def background_photos(gray: bool = False) -> list[np.ndarray]:
 def random_crops(n: int, size: int, seed: int = 0, gray: bool = False) -> np.ndarray:
     """``n`` random ``size`` x ``size`` crops of :func:`background_photos`, reproducible by
     ``seed``: ``(n, size, size, 3)`` floats in [0, 1] (``(n, size, size)`` when ``gray``)."""
+    n = need_int(n, "n", "random_crops", low=0)
+    size = need_int(size, "size", "random_crops", low=1, high=SMALLEST_PHOTO_SIDE)
+    seed = need_int(seed, "seed", "random_crops", low=0, high=2**63 - 1)
     rng = np.random.default_rng(seed)
     photos = background_photos(gray=gray)
+    if n == 0:
+        return np.zeros((0, size, size) if gray else (0, size, size, 3))
     crops = []
     for _ in range(n):
         image = photos[rng.integers(len(photos))]

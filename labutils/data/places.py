@@ -100,7 +100,8 @@ def data_dir(create: bool = True) -> Path:
         except OSError as error:
             raise DataFolderError(
                 f"Could not create the data folder {folder} ({type(error).__name__}: "
-                f"{error.strerror or error}).\nWhat to do: choose a folder you can write: "
+                f"{error.strerror or error}).",
+                "choose a folder you can write: "
                 + how_to_set(DATA_DIR_VARIABLE, "~/cnn-data") + ".") from None
     return folder
 
