@@ -11,8 +11,9 @@ A value labutils does not know is a :class:`~labutils.errors.SettingError` that 
 values it knows; it is never taken as something else.
 
 The data sets' variables (``LABUTILS_DATA_DIR``, ``LABUTILS_DATA_MIRROR``,
-``LABUTILS_OFFLINE``) are read in ``data/places.py`` and ``LABUTILS_GRADING`` in
-``checks/reference.py``; they are listed here so that this page names them all.
+``LABUTILS_OFFLINE``) are read in ``data/places.py``, and ``LABUTILS_GRADING`` and
+``LABUTILS_ANSWERS`` in ``checks/reference.py``; they are listed here so that this page
+names them all.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ VARIABLES = {
     "LABUTILS_DATA_MIRROR": "data/places.py: a read-only folder of data sets",
     "LABUTILS_OFFLINE": "data/places.py: 1 to never download",
     "LABUTILS_GRADING": "checks/reference.py: set while nbgrader grades a class",
+    "LABUTILS_ANSWERS": "checks/reference.py: the folder of answers an instructor released",
 }
 
 

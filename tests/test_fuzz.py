@@ -468,13 +468,13 @@ def no_data_search() -> Iterator[None]:
     def stop(*args, **kwargs):
         raise DataSearchReached()
 
-    saved = datasets.prepare, pretrained._reachable
+    saved = datasets.prepare, pretrained.why_unreachable
     datasets.prepare = stop
-    pretrained._reachable = lambda url, timeout: "the fuzz test allows no network"
+    pretrained.why_unreachable = lambda url, timeout: "the fuzz test allows no network"
     try:
         yield
     finally:
-        datasets.prepare, pretrained._reachable = saved
+        datasets.prepare, pretrained.why_unreachable = saved
 
 
 # Public names whose docstrings say that they draw from torch's random state.

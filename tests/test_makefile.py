@@ -35,8 +35,9 @@ def workbook(tmp_path) -> Path:
     """A scratch copy of what the Makefile needs, a student notebook, and stand-in Pythons."""
     root = tmp_path / "workbook"
     (root / "tools").mkdir(parents=True)
-    for name in ("Makefile", "requirements.txt", "pyproject.toml", "tools/lab_overrides.json",
-                 "tools/lab_page_config.json"):
+    (root / "answers").mkdir()
+    for name in ("Makefile", "requirements.txt", "pyproject.toml", "answers/pyproject.toml",
+                 "tools/lab_overrides.json", "tools/lab_page_config.json"):
         shutil.copyfile(ROOT / name, root / name)
     (root / "notebooks").mkdir()
     (root / "notebooks" / "01_work.ipynb").write_text("the student's work")

@@ -48,7 +48,7 @@ class Room:
 # The budget (CONTRIBUTING.md, "A budget for growth", says the same; a test compares them).
 ROOMS = (
     Room("library", "labutils", 5_000, without="labutils/checks"),
-    Room("checks", "labutils/checks", 5_000),
+    Room("checks", "labutils/checks", 5_500),
     Room("tools", "tools", 4_000),
     Room("answers", "answers", 1_500),
     Room("tests", "tests", 13_000),

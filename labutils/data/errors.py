@@ -16,8 +16,9 @@ from ..errors import LabutilsError
 class _Remedied:
     """Mixed into each error below: the message is ``problem``, then ``What to do: remedy``."""
 
-    def __init__(self, problem: str, remedy: str) -> None:
-        super().__init__(f"{problem}\nWhat to do: {remedy}")
+    def __init__(self, problem: str, remedy: str = "", *more: str) -> None:
+        message = f"{problem}\nWhat to do: {remedy}" if remedy else problem
+        super().__init__(" ".join([message, *more]))
         self.problem = problem
         self.remedy = remedy
 
