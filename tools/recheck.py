@@ -208,7 +208,7 @@ class RecheckGradedCells(NbGraderPreprocessor):
         lab = int(digits) if digits else 0
         tasks, refused = tasks_and_findings(nb, lab)
         verdicts = {v["grade_id"]: v for v in run_tasks(
-            tasks, self.seconds_per_check, Limits(memory_bytes=self.memory_bytes))}
+            tasks, self._seconds(), Limits(memory_bytes=self.memory_bytes))}
         differ = []
         for check, _ in graded_checks(nb):
             cell = nb.cells[check]
@@ -222,6 +222,14 @@ class RecheckGradedCells(NbGraderPreprocessor):
                     differ.append(grade_id)
         self._write_report(resources, assignment, refused, differ)
         return nb, resources
+
+    def _seconds(self) -> int:
+        """The limit of one check: nbgrader's per-cell limit when it is lower (an exercise
+        cell that looped in the notebook loops here too)."""
+        cell = self.config.Execute.get("timeout") if "Execute" in self.config else None
+        if isinstance(cell, int | float) and cell > 0:
+            return int(min(self.seconds_per_check, cell))
+        return self.seconds_per_check
 
     def _write_report(self, resources: dict, assignment: str, refused: dict,
                       differ: list[str]) -> None:
