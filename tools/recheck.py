@@ -8,9 +8,10 @@ it), grades again instead:
 
 1. it reads each exercise cell the student wrote and refuses, for points, an answer that
    uses what no exercise needs (``tools/answer_scan.py``): the report lists it;
-2. it runs each graded check again in a fresh sandboxed process
-   (``tools/recheck_runner.py`` in ``tools/sandbox.py``) on the student's exercise cells
-   and the instructor's given cells, nothing else;
+2. it runs each graded check that passed in the student's kernel again, in a fresh
+   sandboxed process (``tools/recheck_runner.py`` in ``tools/sandbox.py``), on the
+   student's exercise cells and the instructor's given cells, nothing else (a check that
+   failed in the kernel stays failed, with its own message);
 3. it puts that run's verdict and message in place of the graded cell's outputs, so the
    points, the feedback and the CSV all come from it. A check that passed in the
    student's kernel but not in the grader's run says so in the feedback.
@@ -207,6 +208,11 @@ class RecheckGradedCells(NbGraderPreprocessor):
         digits = "".join(ch for ch in assignment if ch.isdigit())
         lab = int(digits) if digits else 0
         tasks, refused = tasks_and_findings(nb, lab)
+        # A check that failed in the student's kernel stays failed, with its own message:
+        # only what passed there is run again, which is what faking would have to pass.
+        passed = {_nbgrader(nb.cells[check]).get("grade_id")
+                  for check, _ in graded_checks(nb) if _passed_in_kernel(nb.cells[check])}
+        tasks = [task for task in tasks if task["grade_id"] in passed]
         verdicts = {v["grade_id"]: v for v in run_tasks(
             tasks, self._seconds(), Limits(memory_bytes=self.memory_bytes))}
         differ = []
