@@ -256,7 +256,8 @@ def vgg_block(batch_norm: bool = True) -> plt.Figure:
                  ("batch norm\n(optional)", GREEN, 4.25, 1.45),
                  ("activation\n(ReLU, SiLU, ...)", ORANGE, 6.05, 1.75)]
         pool = "2×2 max pool\n(optional)"
-        note = "Padding 1 keeps H and W through the convolutions; the pooling (stride 2) halves them."
+        note = ("Padding 1 keeps H and W through the convolutions; the pooling (stride 2) "
+                "halves them.")
     else:
         title = "VGG block (2014): n × (3×3 convolution → ReLU), then max pooling"
         boxes = [("3×3 conv\npadding 1", BLUE, 3.1, 1.6),
