@@ -18,7 +18,8 @@ from tools import draw_figures as figures
 ROOT = Path(__file__).resolve().parents[1]
 # The labs reference exactly these names.
 EXPECTED = {"conv_sliding_window.png", "residual_block.png", "resnet_blocks.png",
-            "vgg_block.png", "unet.png", "transposed_conv_zero_insertion.png"}
+            "vgg_block.png", "vgg_block_2014.png", "unet.png",
+            "transposed_conv_zero_insertion.png"}
 
 
 def test_make_figures_draws_exactly_the_committed_diagrams(tmp_path):

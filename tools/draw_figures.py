@@ -247,21 +247,35 @@ def resnet_blocks() -> plt.Figure:
     return fig
 
 
-def vgg_block() -> plt.Figure:
-    fig, ax = _canvas(12, 3.9, "VGG block: n × (3×3 convolution → batch norm → activation), "
-                      "then max pooling")
+def vgg_block(batch_norm: bool = True) -> plt.Figure:
+    """Lab 02's builder (batch norm and pooling optional), or with ``batch_norm=False`` the
+    block of the 2014 paper that lab 04 writes: convolutions and ReLUs, then max pooling."""
+    if batch_norm:
+        title = "VGG block: n × (3×3 convolution → batch norm → activation), then max pooling"
+        boxes = [("3×3 conv\npadding 1", BLUE, 2.55, 1.45),  # text, colour, centre, width
+                 ("batch norm\n(optional)", GREEN, 4.25, 1.45),
+                 ("activation\n(ReLU, SiLU, ...)", ORANGE, 6.05, 1.75)]
+        pool = "2×2 max pool\n(optional)"
+        note = ("Padding 1 keeps H and W through the convolutions; the pooling (stride 2) "
+                "halves them.")
+    else:
+        title = "VGG block (2014): n × (3×3 convolution → ReLU), then max pooling"
+        boxes = [("3×3 conv\npadding 1", BLUE, 3.1, 1.6),
+                 ("ReLU", ORANGE, 5.3, 1.6)]
+        pool = "2×2 max pool\nstride 2"
+        note = ("Padding 1 keeps H and W through the convolutions; the pooling halves them. "
+                "No batch norm: it came out the following year, 2015.")
+    fig, ax = _canvas(12, 3.9, title)
     y = 1.9
     ax.text(0.75, y, "input\n(N, C_in, H, W)", ha="center", va="center", fontsize=11)
-    boxes = [("3×3 conv\npadding 1", BLUE, 2.55, 1.45),  # text, colour, centre, width
-             ("batch norm\n(optional)", GREEN, 4.25, 1.45),
-             ("activation\n(ReLU, SiLU, ...)", ORANGE, 6.05, 1.75)]
     _arrow(ax, (1.55, y), (boxes[0][2] - boxes[0][3] / 2, y))
     for text, colour, x, width in boxes:
         _box(ax, x, y, width, 0.85, text, colour)
     for (_, _, x, width), (_, _, x_next, width_next) in zip(boxes, boxes[1:]):
         _arrow(ax, (x + width / 2, y), (x_next - width_next / 2, y))
     # The bracket that says "repeat n times".
-    left, right = boxes[0][2] - 0.95, boxes[-1][2] + 1.1
+    left = boxes[0][2] - 0.95 if batch_norm else 1.95
+    right = boxes[-1][2] + 1.1 if batch_norm else 6.65
     ax.add_patch(FancyBboxPatch((left, y - 0.8), right - left, 1.6,
                                 boxstyle="round,pad=0.02,rounding_size=0.15", fill=False,
                                 edgecolor=GREY, linestyle="--", linewidth=1.5))
@@ -269,11 +283,10 @@ def vgg_block() -> plt.Figure:
             "channels, the others C_out → C_out)", ha="center", va="center", fontsize=10,
             color="#555555")
     _arrow(ax, (right, y), (8.1, y))
-    _box(ax, 8.85, y, 1.5, 0.85, "2×2 max pool\n(optional)", RED)
+    _box(ax, 8.85, y, 1.5, 0.85, pool, RED)
     _arrow(ax, (9.6, y), (10.2, y))
     ax.text(11.05, y, "output\n(N, C_out, H/2, W/2)", ha="center", va="center", fontsize=11)
-    ax.text(6, 3.55, "Padding 1 keeps H and W through the convolutions; the pooling (stride 2) "
-            "halves them.", ha="center", va="center", fontsize=10, color="#555555")
+    ax.text(6, 3.55, note, ha="center", va="center", fontsize=10, color="#555555")
     return fig
 
 
@@ -377,6 +390,7 @@ FIGURES: dict[str, Callable[[], plt.Figure]] = {
     "residual_block.png": residual_block,
     "resnet_blocks.png": resnet_blocks,
     "vgg_block.png": vgg_block,
+    "vgg_block_2014.png": lambda: vgg_block(batch_norm=False),
     "unet.png": unet,
     "transposed_conv_zero_insertion.png": transposed_conv_zero_insertion,
 }
