@@ -21,7 +21,7 @@ X, y = torch.randn(512, 1, 12, 12), torch.randint(0, 3, (512,))
 loader = labutils.TensorLoader(X, y, batch_size=32, shuffle=True, seed=0)
 model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 10 * 10, 3))
 """
-TRAIN = "history = labutils.fit(model, loader, epochs=100_000, live=False)"
+TRAIN = "history = labutils.fit(model, loader, epochs=10_000, live=False)"  # the most fit allows
 QUEUED = "queued_cell_ran = True"
 INSPECT = ("print('state:', 'training' if model.training else 'eval', "
            "len(model.history['loss']), 'queued_cell_ran' in globals(), 'end')")
