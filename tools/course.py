@@ -26,17 +26,18 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import functools
 import html
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from tools import sandbox
+from tools import grading_run, sandbox
 from tools.answer_scan import normalised
 from tools.answer_scan import size as code_size
 from tools.solution_markers import strip_instructor_notes
@@ -61,6 +62,8 @@ c = get_config()
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = {root!r}
 c.Exchange.root = {exchange!r}
+# The gradebook: SQLite (one writer) by default; PostgreSQL lets several grade at once.
+c.CourseDirectory.db_url = {db_url!r}
 # A solution region outside a solution cell is an error, not a silent leak.
 c.ClearSolutions.enforce_metadata = True
 # Every kernel that grades runs in the sandbox (tools/sandbox.py): no course, no network.
@@ -150,9 +153,11 @@ def source_notebook(solution: Path) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def init(course: Path, exchange: Path | None = None) -> None:
-    """Make the course folder: nbgrader's config, the exchange, and every lab as source."""
+def init(course: Path, exchange: Path | None = None, db_url: str | None = None) -> None:
+    """Make the course folder: nbgrader's config, the exchange, and every lab as source.
+    ``db_url``: the gradebook (default: SQLite, ``COURSE/gradebook.db``)."""
     course = course.expanduser().resolve()
+    db_url = db_url or f"sqlite:///{course / 'gradebook.db'}"
     exchange = (exchange or course / "exchange").expanduser().resolve()
     (course / "source").mkdir(parents=True, exist_ok=True)
     exchange.mkdir(parents=True, exist_ok=True)
@@ -164,7 +169,7 @@ def init(course: Path, exchange: Path | None = None) -> None:
     shutil.copyfile(GUARD, guard)
     _write(course / "nbgrader_config.py", CONFIG.format(
         workbook=str(ROOT), course_id=COURSE_ID, root=str(course), exchange=str(exchange),
-        guard=str(guard), grades=str(course / "grades")))
+        guard=str(guard), grades=str(course / "grades"), db_url=db_url))
     students = course / "students"
     students.mkdir(exist_ok=True)
     _write(students / "nbgrader_config.py", STUDENT_CONFIG.format(
@@ -196,10 +201,11 @@ def run_with_limit(command: list[str], timeout: float | None = None,
     process it started* (a grading kernel stuck in a loop would outlive nbgrader), then
     raise ``subprocess.TimeoutExpired``."""
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          start_new_session=True, **options) as process:
+                          start_new_session=True, preexec_fn=grading_run.die_with_parent,
+                          **options) as process:
         try:
             out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except BaseException:  # past the limit, or Ctrl-C: nothing it started goes on
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             raise
@@ -242,11 +248,22 @@ def release(course: Path, lab: str, dry_run: bool = False) -> None:
               f"--course {COURSE_ID}`.")
 
 
+def _setting(course: Path, name: str) -> str | None:
+    """A value that ``init`` wrote into the course's nbgrader_config.py (``c.NAME = ...``)."""
+    config = (course / "nbgrader_config.py").read_text()
+    line = next((line for line in config.splitlines() if line.startswith(f"c.{name} =")),
+                None)
+    return None if line is None else ast.literal_eval(line.split("=", 1)[1].strip())
+
+
 def answers_folder(course: Path) -> Path:
     """Where released answers go: a folder of the exchange every student can read."""
-    config = (course / "nbgrader_config.py").read_text()
-    line = next(line for line in config.splitlines() if line.startswith("c.Exchange.root"))
-    return Path(line.split("=", 1)[1].strip().strip("'\"")) / COURSE_ID / "answers"
+    return Path(_setting(course, "Exchange.root")) / COURSE_ID / "answers"
+
+
+def db_url(course: Path) -> str:
+    """The course's gradebook (nbgrader's ``db_url``)."""
+    return _setting(course, "CourseDirectory.db_url") or f"sqlite:///{course / 'gradebook.db'}"
 
 
 def release_answers(course: Path, lab: str) -> Path:
@@ -268,13 +285,18 @@ def release_answers(course: Path, lab: str) -> Path:
 def _problem(result: subprocess.CompletedProcess) -> str:
     """One line saying why nbgrader could not grade a submission."""
     text = result.stderr
-    if "NotJSONError" in text or "JSONDecodeError" in text or "not valid JSON" in text \
-            or "Notebook does not appear to be JSON" in text:
+    if any(sign in text for sign in ("NotJSONError", "JSONDecodeError", "not valid JSON",
+                                     "Notebook does not appear to be JSON",
+                                     "UnicodeDecodeError")):
         return "not a notebook: the submitted file is not valid notebook JSON"
     if "DeadKernelError" in text or "Kernel died" in text:
         return "the kernel died while grading (the notebook stopped Python)"
     if "Missing" in text and "cell" in text:
         return "cells that are needed for grading were deleted"
+    raised = [line.strip() for line in text.splitlines()
+              if re.match(r"\s*\w+(Error|Exception): ", line)]
+    if raised:
+        return f"nbgrader could not grade it: {raised[-1]}"
     errors = [line.split("]", 1)[-1].strip() for line in text.splitlines()
               if "ERROR" in line and "Traceback" not in line]
     return errors[0] if errors else f"nbgrader stopped with exit code {result.returncode}"
@@ -311,8 +333,8 @@ def locked_cell_changes(released: Path, submitted: Path) -> str | None:
 
 def integrity_notes(course: Path, lab: str, student: str) -> list[str]:
     """What the grader's own run of the checks found in a submission (tools/recheck.py)."""
-    report = course / "grades" / f"{lab}_checks.json"
-    found = json.loads(report.read_text()).get(student, {}) if report.exists() else {}
+    report = course / "grades" / "checks" / lab / f"{student}.json"
+    found = json.loads(report.read_text()) if report.exists() else {}
     notes = []
     refused = found.get("refused", {})
     forward = sorted(grade_id for grade_id, what in refused.items()
@@ -369,8 +391,8 @@ def submitted_notebook(course: Path, lab: str, student: str) -> Path:
     return course / "submitted" / student / lab / labs()[lab].name
 
 
-def grade_one(course: Path, lab: str, student: str, cell_timeout: int,
-              notebook_timeout: int) -> str | None:
+def grade_one(course: Path, lab: str, cell_timeout: int, notebook_timeout: int,
+              student: str) -> str | None:
     """Autograde one student's submission; what the CSV's status should say, or None for
     plain "graded"."""
     try:
@@ -389,40 +411,89 @@ def grade_one(course: Path, lab: str, student: str, cell_timeout: int,
     return "graded; " + "; ".join(notes) if notes else None
 
 
+def default_workers(course: Path) -> int:
+    """How many submissions to grade at once: one per core, when the gradebook takes
+    several writers (PostgreSQL); one with SQLite, which takes one writer at a time."""
+    return 1 if db_url(course).startswith("sqlite") else max(1, os.cpu_count() or 1)
+
+
 def grade(course: Path, lab: str, cell_timeout: int | None = None,
-          notebook_timeout: int | None = None) -> Path:
-    """Collect, autograde each student alone, write feedback and the CSV; returns its path."""
+          notebook_timeout: int | None = None, workers: int | None = None,
+          scheduler: str | None = None, students: list[str] | None = None) -> Path:
+    """Collect, autograde what is new or changed (or the ``students`` named, again),
+    write feedback and the CSV; returns the CSV's path.
+
+    ``workers`` submissions are graded at once (default: :func:`default_workers`), on a
+    local Dask cluster, or on the Dask cluster at ``scheduler`` (tools/grading_run.py).
+    """
     course = _require_course(course)
     why_not = sandbox.works()
     if why_not is not None:
         raise CourseError(f"{why_not}\nGrading runs every submission in that sandbox, so "
                           "nothing was graded.")
-    cell_timeout = cell_timeout or budget(lab)
-    notebook_timeout = notebook_timeout or 3 * budget(lab) + 60
+    workers = workers or default_workers(course)
+    if (workers > 1 or scheduler) and db_url(course).startswith("sqlite"):
+        raise CourseError(
+            f"The gradebook of {course} is SQLite, which takes one writer at a time, so "
+            f"submissions cannot be graded {workers} at once. Grade with --workers 1, or "
+            "give the course a PostgreSQL gradebook (README: Grading a large class).")
+    try:
+        with grading_run.only_run(course, lab):
+            return _grade(course, lab, cell_timeout or budget(lab),
+                          notebook_timeout or 3 * budget(lab) + 60, workers, scheduler,
+                          students)
+    except grading_run.GradingBusy as busy:
+        raise CourseError(str(busy)) from None
+
+
+def _grade(course: Path, lab: str, cell_timeout: int, notebook_timeout: int, workers: int,
+           scheduler: str | None, named: list[str] | None) -> Path:
     _must(nbgrader(course, "collect", lab, "--update"), f"collect {lab}")
     students = sorted(path.parent.name for path in (course / "submitted").glob(f"*/{lab}"))
-    problems: dict[str, str] = {}
-    seconds: dict[str, float] = {}
-    for student in students:
-        start = time.perf_counter()
-        problem = grade_one(course, lab, student, cell_timeout, notebook_timeout)
-        if problem is not None:
-            problems[student] = problem
-        seconds[student] = round(time.perf_counter() - start, 2)
-        print(f"{student}: {problem or 'graded'} ({seconds[student]:.1f} s)")
+    unknown = sorted(set(named or []) - set(students))
+    if unknown:
+        raise CourseError(f"No submission of {lab} from {', '.join(unknown)} in "
+                          f"{course / 'submitted'}.")
+    state = grading_run.State(course, lab)
+    pending = state.pending(students, named)
+    where = f"on the Dask cluster at {scheduler}" if scheduler else f"{workers} at a time"
+    print(f"{lab}: {len(students)} submissions, {len(pending)} to grade "
+          f"({len(students) - len(pending)} graded before and unchanged), {where}.",
+          flush=True)
+    _add_students(course, pending)
+    grading_run.run(pending, functools.partial(grade_one, course, lab, cell_timeout,
+                                               notebook_timeout),
+                    state.record, workers, scheduler)
+    problems = state.problems(students)
     for student, note in copies(course, lab, students).items():
         problems[student] = (problems.get(student) or "graded") + f"; {note}"
-    problems_file = course / "grades" / f"{lab}_problems.json"
-    problems_file.parent.mkdir(exist_ok=True)
+    grades = course / "grades"
+    problems_file = grades / f"{lab}_problems.json"
     _write(problems_file, json.dumps(problems, indent=1, sort_keys=True))
-    _write(course / "grades" / f"{lab}_times.json", json.dumps(seconds, sort_keys=True))
-    _must(nbgrader(course, "generate_feedback", lab, "--force"), f"write feedback for {lab}")
-    target = course / "grades" / f"{lab}.csv"
+    _write(grades / f"{lab}_times.json", json.dumps(state.seconds(students), sort_keys=True))
+    _write(grades / f"{lab}_checks.json", json.dumps(
+        {student: json.loads(path.read_text()) for path in
+         sorted((grades / "checks" / lab).glob("*.json")) if (student := path.stem)
+         in students}, indent=1, sort_keys=True))
+    if any((course / "autograded" / student / lab).exists() for student in students):
+        _must(nbgrader(course, "generate_feedback", lab, "--force"),
+              f"write feedback for {lab}")
+    target = grades / f"{lab}.csv"
     _must(nbgrader(course, "export", f"--ExerciseCsvExport.assignment=['{lab}']",
                    f"--ExerciseCsvExport.to={target}",
                    f"--ExerciseCsvExport.problems_file={problems_file}"), f"export {lab}")
     print(f"Points per exercise: {target}; feedback: {course / 'feedback'}/STUDENT/{lab}/")
     return target
+
+
+def _add_students(course: Path, students: list[str]) -> None:
+    """Put every student in the gradebook before grading starts (parallel autogrades then
+    never race to add the same row)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url(course), COURSE_ID) as gradebook:
+        for student in students:
+            gradebook.update_or_create_student(student)
 
 
 def exercise_code(notebook: Path) -> dict[str, str]:
@@ -481,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
     step.add_argument("course", type=Path)
     step.add_argument("--exchange", type=Path, help="the exchange folder (default: "
                       "COURSE/exchange; on JupyterHub a folder every user can reach)")
+    step.add_argument("--db-url", help="the gradebook (default: SQLite in the course "
+                      "folder); postgresql://USER@HOST/DB to grade several at once")
     step = commands.add_parser("release", help="generate and release a lab")
     step.add_argument("course", type=Path)
     step.add_argument("lab")
@@ -496,6 +569,13 @@ def main(argv: list[str] | None = None) -> int:
                       "lab's CPU budget)")
     step.add_argument("--notebook-timeout", type=int, help="seconds per notebook (default: "
                       "3 x the budget + 60)")
+    step.add_argument("--workers", type=int, help="submissions graded at once (default: "
+                      "one per core with a PostgreSQL gradebook, 1 with SQLite)")
+    step.add_argument("--scheduler", help="grade on the Dask cluster of this scheduler "
+                      "(tcp://HOST:8786); its workers must see the course folder")
+    step.add_argument("--student", action="append", help="grade this student again, even "
+                      "if graded before (repeat for several); default: what is new or "
+                      "changed since the last run")
     step = commands.add_parser("compare", help="a submission's exercises next to ours")
     step.add_argument("course", type=Path)
     step.add_argument("lab")
@@ -504,18 +584,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "init":
-            init(args.course, args.exchange)
+            init(args.course, args.exchange, args.db_url)
         elif args.command == "release":
             release(args.course, lab_id(args.lab), args.dry_run)
         elif args.command == "release-answers":
             release_answers(args.course, lab_id(args.lab))
         elif args.command == "grade":
-            grade(args.course, lab_id(args.lab), args.cell_timeout, args.notebook_timeout)
+            grade(args.course, lab_id(args.lab), args.cell_timeout, args.notebook_timeout,
+                  args.workers, args.scheduler, args.student)
         else:
             print(compare(args.course, lab_id(args.lab), args.student, args.html))
     except CourseError as error:
         print(error, file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nStopped; every process this run started has ended. What was graded is "
+              "kept: run the same command again to grade the rest.", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
+import os
 import subprocess
 import sys
 import tempfile
@@ -199,9 +199,9 @@ class RecheckGradedCells(NbGraderPreprocessor):
     seconds_per_check = Integer(120, help="Time limit of one check, in seconds").tag(
         config=True)
     memory_bytes = Integer(8 * 2**30, help="Address space of the grader's run").tag(config=True)
-    report_folder = Unicode("", help="A folder where ASSIGNMENT_checks.json lists, per "
-                            "student, the refused exercises and the checks that passed only "
-                            "in the student's kernel").tag(config=True)
+    report_folder = Unicode("", help="A folder where checks/ASSIGNMENT/STUDENT.json lists "
+                            "the refused exercises and the checks that passed only in the "
+                            "student's kernel").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         assignment = resources.get("nbgrader", {}).get("assignment", "")
@@ -241,11 +241,12 @@ class RecheckGradedCells(NbGraderPreprocessor):
                       differ: list[str]) -> None:
         if not self.report_folder:
             return
-        student = resources.get("nbgrader", {}).get("student", "")
-        path = Path(self.report_folder) / f"{assignment}_checks.json"
+        # One file per student: submissions graded at once never write the same file.
+        student = Path(resources.get("nbgrader", {}).get("student", "") or "unknown").name
+        path = Path(self.report_folder) / "checks" / assignment / f"{student}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        found = json.loads(path.read_text()) if path.exists() else {}
-        found[student] = {"refused": refused, "passed_only_in_the_notebook": differ}
         temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(found, indent=1, sort_keys=True))
-        shutil.move(temporary, path)
+        temporary.write_text(json.dumps({"refused": refused,
+                                         "passed_only_in_the_notebook": differ},
+                                        indent=1, sort_keys=True))
+        os.replace(temporary, path)
