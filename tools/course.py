@@ -81,6 +81,10 @@ c.ExchangeFactory.collect = "tools.exchange.CheckedCollect"
 c.ExchangeFactory.submit = "tools.exchange.CheckedSubmit"
 # The per-exercise CSV of `tools/course.py grade`.
 c.ExportApp.plugin_class = "tools.nbgrader_export.ExerciseCsvExport"
+# Late submissions (due dates: `python -m tools.course due`): each started day late
+# costs this share of the points earned (tools/late_penalty.py; 100 takes them all).
+c.AssignLatePenalties.plugin_class = "tools.late_penalty.DailyLatePenalty"
+c.DailyLatePenalty.percent_per_day = 10
 '''
 
 
