@@ -505,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     step.add_argument("lab")
     step.add_argument("student")
     step.add_argument("--html", type=Path, help="also write the comparison as HTML here")
+    from tools.class_commands import add_commands  # it imports this module
+    more = add_commands(commands)  # roster, due, return-feedback, export-lms, summary
     args = parser.parse_args(argv)
     try:
         if args.command == "init":
@@ -515,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
             release_answers(args.course, lab_id(args.lab))
         elif args.command == "grade":
             grade(args.course, lab_id(args.lab), args.cell_timeout, args.notebook_timeout)
+        elif args.command in more:
+            more[args.command](args)
         else:
             print(compare(args.course, lab_id(args.lab), args.student, args.html))
     except CourseError as error:
@@ -524,4 +528,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The imported module's main, not this script's copy: tools/class_commands.py raises
+    # the imported module's CourseError, which only that main catches.
+    from tools import course
+    sys.exit(course.main())
