@@ -59,9 +59,11 @@ SUBMISSIONS = {
 
 
 def failed_output(message: str) -> dict:
-    """An error output as labutils' ``CheckFailed`` shows it in a notebook."""
-    return {"output_type": "error", "ename": "CheckFailed", "evalue": message,
-            "traceback": ["\x1b[31m\x1b[1mCheck failed: x\x1b[0m", message]}
+    """An error output as labutils' ``CheckFailed`` shows it in a notebook: the mistake,
+    then what to do."""
+    text = f"{message}\nStuck? hint('x') gives a hint."
+    return {"output_type": "error", "ename": "CheckFailed", "evalue": text,
+            "traceback": ["\x1b[31m\x1b[1mCheck failed: x\x1b[0m", *text.splitlines()]}
 
 
 def autograded_notebook(course: Path, student: str, messages: dict[str, str]) -> None:

@@ -118,8 +118,8 @@ def failing_message(cell: dict) -> str | None:
     for output in cell.get("outputs", []):
         if output.get("output_type") != "error":
             continue
-        lines = [output.get("evalue", ""), *output.get("traceback", [])]
-        for line in lines:
+        lines = [*output.get("evalue", "").splitlines(), *output.get("traceback", [])]
+        for line in lines:  # a check's message: its first line names the mistake
             text = ANSI.sub("", line).strip()
             if text and not text.startswith("Check failed:"):
                 return text
