@@ -84,6 +84,10 @@ c.ExchangeFactory.collect = "tools.exchange.CheckedCollect"
 c.ExchangeFactory.submit = "tools.exchange.CheckedSubmit"
 # The per-exercise CSV of `tools/course.py grade`.
 c.ExportApp.plugin_class = "tools.nbgrader_export.ExerciseCsvExport"
+# Late submissions (due dates: `python -m tools.course due`): each started day late
+# costs this share of the points earned (tools/late_penalty.py; 100 takes them all).
+c.AssignLatePenalties.plugin_class = "tools.late_penalty.DailyLatePenalty"
+c.DailyLatePenalty.percent_per_day = 10
 '''
 
 
@@ -581,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
     step.add_argument("lab")
     step.add_argument("student")
     step.add_argument("--html", type=Path, help="also write the comparison as HTML here")
+    from tools.class_commands import add_commands  # it imports this module
+    more = add_commands(commands)  # roster, due, return-feedback, export-lms, summary
     args = parser.parse_args(argv)
     try:
         if args.command == "init":
@@ -592,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "grade":
             grade(args.course, lab_id(args.lab), args.cell_timeout, args.notebook_timeout,
                   args.workers, args.scheduler, args.student)
+        elif args.command in more:
+            more[args.command](args)
         else:
             print(compare(args.course, lab_id(args.lab), args.student, args.html))
     except CourseError as error:
@@ -605,4 +613,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The imported module's main, not this script's copy: tools/class_commands.py raises
+    # the imported module's CourseError, which only that main catches.
+    from tools import course
+    sys.exit(course.main())
