@@ -56,17 +56,14 @@ def workbook_answers(lab: int) -> list[str]:
     """labutils' own objects that answer an exercise of lab ``lab`` (lab 04's BasicBlock,
     say): withheld while that lab's checks run."""
     import labutils
-    from labutils.checks.progress import lab_modules
     from labutils.checks.reference import WORKBOOK_PACKAGES
+    from labutils.checks.registry import exercises
     names = []
-    for module in lab_modules():
-        if getattr(module, "LAB", None) != lab:
-            continue
-        for exercise in getattr(module, "EXERCISES", ()):
-            value = getattr(labutils, exercise, None)
-            owner = getattr(value, "__module__", "") or ""
-            if value is not None and owner.split(".")[0] in WORKBOOK_PACKAGES:
-                names.append(exercise)
+    for exercise in exercises(lab):
+        value = getattr(labutils, exercise.name, None)
+        owner = getattr(value, "__module__", "") or ""
+        if value is not None and owner.split(".")[0] in WORKBOOK_PACKAGES:
+            names.append(exercise.name)
     return names
 
 
