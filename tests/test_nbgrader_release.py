@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("nbgrader", reason="the instructor extra is not installed: "
                     "pip install -e '.[instructor]'")
 
+from labutils.checks.registry import exercises  # noqa: E402
 from tools import course as course_tool  # noqa: E402
 from tools.nbgrader_cells import GradingError, cell_role, mark_cells  # noqa: E402
 
@@ -67,13 +68,30 @@ def test_every_cell_says_what_it_is_to_nbgrader(lab):
 
 def test_a_check_without_points_or_points_without_a_check_are_refused():
     cells = [{"cell_type": "code", "id": "a", "source": "check_thing(answer)"}]
+    checks = ("check_thing", "check_other", "check_a", "check_b")
     with pytest.raises(GradingError, match="check_thing has no points"):
-        mark_cells(copy.deepcopy(cells), {}, "lab")
+        mark_cells(copy.deepcopy(cells), {}, "lab", checks)
     with pytest.raises(GradingError, match="check_other, which no cell calls"):
-        mark_cells(copy.deepcopy(cells), {"check_thing": 1, "check_other": 2}, "lab")
+        mark_cells(copy.deepcopy(cells), {"check_thing": 1, "check_other": 2}, "lab", checks)
     two = [{"cell_type": "code", "id": "b", "source": "check_a(x)\ncheck_b(y)"}]
     with pytest.raises(GradingError, match="calls 2 checks"):
-        mark_cells(two, {"check_a": 1, "check_b": 1}, "lab")
+        mark_cells(two, {"check_a": 1, "check_b": 1}, "lab", checks)
+
+
+def test_a_check_the_register_does_not_hold_for_the_lab_is_refused():
+    cells = [{"cell_type": "code", "id": "a", "source": "check_vgg_block(vgg_block)"}]
+    with pytest.raises(GradingError, match="check_vgg_block is not a check of this lab; "
+                       "its checks are: check_decoder"):
+        mark_cells(cells, {"check_vgg_block": 1}, "lab", ["check_decoder"])
+
+
+@pytest.mark.parametrize("lab", sorted(LABS))
+def test_every_grade_id_of_a_check_is_a_check_the_register_holds_for_its_lab(lab):
+    notebook = json.loads(LABS[lab].read_text())
+    number = notebook["metadata"]["labutils"]["lab"]
+    graded = [cell["metadata"]["nbgrader"]["grade_id"] for cell in notebook["cells"]
+              if cell_role(cell) == "check"]
+    assert graded == [exercise.check_name for exercise in exercises(number)]
 
 
 def test_hidden_tests_are_graded_for_nothing_and_vanish_from_the_release():
@@ -83,7 +101,7 @@ def test_hidden_tests_are_graded_for_nothing_and_vanish_from_the_release():
 
     source = "x = 2\n### BEGIN HIDDEN TESTS\nassert x == 2\n### END HIDDEN TESTS"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-    mark_cells(nb.cells, {}, "lab")
+    mark_cells(nb.cells, {}, "lab", ())
     assert nb.cells[0].metadata.nbgrader["grade"] and nb.cells[0].metadata.nbgrader["points"] == 0
     released = release_with_nbgrader(nb)
     assert "assert" not in released.cells[0].source and "x = 2" in released.cells[0].source

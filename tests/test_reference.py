@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from labutils.checks.progress import lab_module
+from labutils.checks.registry import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
@@ -57,11 +57,11 @@ def reference_source(module, name: str) -> str:
 def test_the_reference_is_the_solution_code(path):
     lab = int(path.name[:2])
     module = importlib.import_module(f"labutils_answers.lab{lab:02d}")
-    exercises = lab_module(lab).EXERCISES
+    names = [exercise.name for exercise in exercises(lab)]
     answered = {}
     for source in exercise_cells(path):
         answered.update(named_statements(source))
-    missing = [name for name in exercises if name not in answered]
+    missing = [name for name in names if name not in answered]
     assert not missing, f"{path.name} has no exercise cell defining {missing}"
     for name, code in answered.items():
         assert hasattr(module, name), (

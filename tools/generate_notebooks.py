@@ -7,8 +7,9 @@ Instructors edit only ``solutions/NN_name.ipynb``. One run of this script:
    stops the run before a single file is written, with a message that names the file
    and the cell;
 2. makes each solution's committed form (outputs cleared, header cells refreshed, img/
-   figures attached, nbgrader's cell metadata written: :mod:`tools.nbgrader_cells`) and
-   its student version, plus the README's generated sections. The student version is
+   figures attached, nbgrader's cell metadata written: :mod:`tools.nbgrader_cells`, the
+   grade ids being the lab's checks in ``labutils/checks/registry.py``) and its student
+   version, plus the README's generated sections. The student version is
    what ``nbgrader generate_assignment`` releases, made by nbgrader's own preprocessors
    (lock cells, clear solutions, clear outputs, clear hidden tests); instructor notes
    are dropped first;
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 
+from labutils.checks.registry import exercises
 from tools.figure_attachments import attach_figures
 from tools.nbgrader_cells import GradingError, mark_cells
 from tools.notebook_header import (
@@ -159,7 +161,9 @@ def canonical_solution(nb: nbformat.NotebookNode, config: Config, name: str,
     result = with_header(result, config, f"notebooks/{name}")
     result.metadata = _clean_metadata(nb)
     try:
-        mark_cells(result.cells, result.metadata["labutils"]["points"], label)
+        meta = result.metadata["labutils"]
+        checks = [exercise.check_name for exercise in exercises(meta["lab"])]
+        mark_cells(result.cells, meta["points"], label, checks)
     except GradingError as error:
         raise AuthoringError(str(error)) from None
     return result

@@ -8,7 +8,8 @@ notebook, so that ``solutions/`` is a ready nbgrader source folder:
   writes there;
 - a code cell that calls an exercise check (``check_vgg_block(...)``) is an **autograded
   cell** worth the points that the lab's metadata gives that check
-  (``metadata.labutils.points``), with the check's name as its stable grade id;
+  (``metadata.labutils.points``), with the check's name as its stable grade id; the
+  check must be one that the register (``labutils/checks/registry.py``) holds for the lab;
 - a code cell with a ``### BEGIN HIDDEN TESTS`` region (an assert that only guards the
   prose) is an autograded cell worth 0 points: nbgrader removes the region from the
   student version and puts it back when it grades;
@@ -21,6 +22,7 @@ Grade ids are stable: a check's name, or the cell's own id for every other cell.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 SCHEMA_VERSION = 3
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
@@ -54,12 +56,14 @@ def cell_role(cell: dict) -> str:
     return "locked"
 
 
-def mark_cells(cells: list[dict], points: dict[str, float], where: str) -> list[dict]:
+def mark_cells(cells: list[dict], points: dict[str, float], where: str,
+               checks: Collection[str]) -> list[dict]:
     """Give every cell its ``metadata.nbgrader`` (in place); returns ``cells``.
 
-    ``points`` maps each check's name to what it is worth. Raises :class:`GradingError`
-    when a check has no points, a lab's points name a check it never calls, or one cell
-    calls two checks (nbgrader grades a cell as a whole).
+    ``points`` maps each check's name to what it is worth; ``checks`` are the names of the
+    lab's checks in the register. Raises :class:`GradingError` when a cell calls a check
+    that is not one of them, a check has no points, a lab's points name a check it never
+    calls, or one cell calls two checks (nbgrader grades a cell as a whole).
     """
     used = set()
     for index, cell in enumerate(cells):
@@ -74,6 +78,9 @@ def mark_cells(cells: list[dict], points: dict[str, float], where: str) -> list[
                 raise GradingError(f"{where}, cell {index}: calls {len(names)} checks "
                                    f"({', '.join(names)}); give each check a cell of its own.")
             name = names[0]
+            if name not in checks:
+                raise GradingError(f"{where}, cell {index}: {name} is not a check of this "
+                                   f"lab; its checks are: {', '.join(checks) or 'none'}.")
             if name not in points:
                 raise GradingError(f"{where}, cell {index}: {name} has no points. Add "
                                    f'"{name}": N to metadata.labutils.points.')

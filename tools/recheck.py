@@ -43,7 +43,6 @@ from tools.sandbox import (
 
 TOOLS = Path(__file__).resolve().parent
 INSIDE = Path("/opt/grading")  # where the sandbox sees the grader's files
-CHECK_CALL_PREFIX = "check_"
 
 
 def manifest(package: Path) -> dict[str, str]:
@@ -56,17 +55,14 @@ def workbook_answers(lab: int) -> list[str]:
     """labutils' own objects that answer an exercise of lab ``lab`` (lab 04's BasicBlock,
     say): withheld while that lab's checks run."""
     import labutils
-    from labutils.checks.progress import lab_modules
     from labutils.checks.reference import WORKBOOK_PACKAGES
+    from labutils.checks.registry import exercises
     names = []
-    for module in lab_modules():
-        if getattr(module, "LAB", None) != lab:
-            continue
-        for exercise in getattr(module, "EXERCISES", ()):
-            value = getattr(labutils, exercise, None)
-            owner = getattr(value, "__module__", "") or ""
-            if value is not None and owner.split(".")[0] in WORKBOOK_PACKAGES:
-                names.append(exercise)
+    for exercise in exercises(lab):
+        value = getattr(labutils, exercise.name, None)
+        owner = getattr(value, "__module__", "") or ""
+        if value is not None and owner.split(".")[0] in WORKBOOK_PACKAGES:
+            names.append(exercise.name)
     return names
 
 
@@ -79,8 +75,11 @@ def _nbgrader(cell: NotebookNode) -> dict:
 
 
 def graded_checks(nb: NotebookNode) -> list[tuple[int, list[int]]]:
-    """``(check cell, [its exercise cells])`` for each graded check of ``nb``: the
-    exercise cells are the solution cells since the previous graded cell."""
+    """``(check cell, [its exercise cells])`` for each graded check of ``nb`` (a graded
+    cell whose grade id names a check of the register): the exercise cells are the
+    solution cells since the previous graded cell."""
+    from labutils.checks.registry import exercises
+    checks = {exercise.check_name for exercise in exercises()}
     pairs, exercise_cells = [], []
     for index, cell in enumerate(nb.cells):
         meta = _nbgrader(cell)
@@ -88,7 +87,7 @@ def graded_checks(nb: NotebookNode) -> list[tuple[int, list[int]]]:
             continue
         if meta.get("solution"):
             exercise_cells.append(index)
-        elif meta.get("grade") and _source(cell).lstrip().startswith(CHECK_CALL_PREFIX):
+        elif meta.get("grade") and meta.get("grade_id") in checks:
             pairs.append((index, exercise_cells))
             exercise_cells = []
     return pairs

@@ -304,8 +304,8 @@ def main(job_file: str) -> int:
     verify(Path(job["labutils"]), job["manifest"])
     os.environ["LABUTILS_GRADING"] = "1"
     os.environ.setdefault("MPLBACKEND", "Agg")
-    import labutils.checks
-    checks = {name: getattr(labutils.checks, name) for name in labutils.checks.__all__}
+    from labutils.checks.registry import exercises
+    checks = {exercise.check_name: exercise.check for exercise in exercises()}
     python_of("")  # IPython's transformer, loaded once before the children fork
     preload(job["tasks"])
     results = [in_child(task, checks, task["withheld"], job["seconds"]) for task in job["tasks"]]

@@ -2,7 +2,9 @@
 
 A lab imports its checks from here: ``from labutils.checks import check_vgg_block``,
 and the help for when you are stuck: ``hint`` (hints.py), ``use_reference``
-(reference.py), ``scorecard`` and ``assert_target`` (progress.py).
+(reference.py), ``scorecard`` and ``assert_target`` (progress.py). Each check registers
+itself, where it is defined, as an exercise of its lab (``@exercise``, in reference.py):
+importing the lab modules below fills the register (registry.py).
 """
 
 from . import stubs
@@ -25,7 +27,7 @@ from .first_cnn import check_vgg_block
 from .hints import hint
 from .multilabel import check_bce_with_logits, check_multilabel_metrics
 from .progress import assert_target, scorecard
-from .reference import exercise_check, use_reference
+from .reference import use_reference
 from .residual import check_cnn_backbone, check_cnn_classifier, check_residual_block
 from .transfer import check_feature_extractor, check_fine_tuning_optimizer
 from .upsampling import (
@@ -52,12 +54,6 @@ __all__ = [
     "check_result_by_hand", "check_unet",
     "check_zero_insert_and_pad",
 ]
-
-# Every check_* learns to recognise the reference (use_reference) and to write its result
-# down for the scorecard.
-for _name in __all__:
-    if _name.startswith("check_"):
-        globals()[_name] = exercise_check(globals()[_name])
 
 # In Jupyter, running into an unsolved exercise says which one to do first.
 stubs.install()

@@ -32,10 +32,9 @@ from .core import (
     recording,
     shape_of,
 )
-from .progress import Target
+from .reference import exercise
+from .registry import Target, lab_targets
 
-LAB = 4
-EXERCISES = ("BatchNorm2d", "BasicBlock", "Bottleneck", "ResNet", "DenseBlock")
 HINTS: dict[str, tuple[str, ...]] = {
     "BatchNorm2d": (
         "Batch norm keeps one mean and one variance per channel. Over which dimensions of "
@@ -93,12 +92,12 @@ HINTS: dict[str, tuple[str, ...]] = {
         "the new features in the order they were made.",
     ),
 }
-TARGETS = (
+TARGETS = lab_targets(4, (
     Target("Fashion-MNIST test accuracy", goal=0.90,
            advice="train the narrow ResNet again from a fresh model (re-run the cell that "
            "builds it); check that your blocks pass their checks. A model that is still "
            "improving at the last epoch gains from one or two more (epochs)."),
-)
+))
 
 # ------------------------------------------------------------------------ batch norm
 
@@ -368,6 +367,7 @@ def _set_affine(layers: tuple[nn.Module, ...], gamma: torch.Tensor, beta: torch.
             layer.bias.copy_(beta)
 
 
+@exercise(4, "BatchNorm2d", hints=HINTS["BatchNorm2d"])
 @own_random_state()
 def check_batch_norm(BatchNorm2d: type) -> None:
     """Your ``BatchNorm2d(num_features, eps=1e-5, momentum=0.1)`` against ``nn.BatchNorm2d``.
@@ -565,6 +565,7 @@ def _check_expansion(check: Check, Block: type, kind: str, expected: int) -> Non
                f"set the class attribute `expansion = {expected}` in {kind}.")
 
 
+@exercise(4, "BasicBlock", hints=HINTS["BasicBlock"])
 @own_random_state()
 def check_basic_block(BasicBlock: type) -> None:
     """Your ``BasicBlock(in_channels, channels, stride)``: shapes, parameters, the skip."""
@@ -576,6 +577,7 @@ def check_basic_block(BasicBlock: type) -> None:
     check.passed()
 
 
+@exercise(4, "Bottleneck", hints=HINTS["Bottleneck"])
 @own_random_state()
 def check_bottleneck(Bottleneck: type) -> None:
     """Your ``Bottleneck(in_channels, channels, stride)``: shapes, parameters, the skip."""
@@ -726,6 +728,7 @@ def _check_small_resnet(check: Check, ResNet: type, BasicBlock: type) -> None:
                "num_classes.")
 
 
+@exercise(4, "ResNet", hints=HINTS["ResNet"])
 @own_random_state()
 def check_resnet(ResNet: type, BasicBlock: type, Bottleneck: type) -> None:
     """Your ``ResNet`` built as ResNet-18, -34 and -50, against torchvision's models.
@@ -943,6 +946,7 @@ def _check_dense_gradients(check: Check, block: nn.Module, what: str, x: torch.T
                "avoid torch.no_grad(), .detach() and .data in forward.")
 
 
+@exercise(4, "DenseBlock", hints=HINTS["DenseBlock"])
 @own_random_state()
 def check_dense_block(DenseBlock: type) -> None:
     """Your ``DenseBlock(in_channels, growth_rate, num_layers)``: concatenation, channel

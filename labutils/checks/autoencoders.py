@@ -9,10 +9,9 @@ import torch
 from torch import nn
 
 from .core import Check, own_random_state, parameter_count, shape_of
-from .progress import Target
+from .reference import exercise
+from .registry import Target, lab_targets
 
-LAB = 7
-EXERCISES = ("build_decoder",)
 HINTS: dict[str, tuple[str, ...]] = {
     "build_decoder": (
         "Work backwards from 28x28. Which size reaches 28 after two doublings? Once you "
@@ -30,7 +29,7 @@ HINTS: dict[str, tuple[str, ...]] = {
         "every pixel lies in [0, 1]. Put them in an nn.Sequential and return it.",
     ),
 }
-TARGETS = (
+TARGETS = lab_targets(7, (
     Target("16-number autoencoders, worst test MSE / baseline", goal=0.25, percent=False,
            higher_is_better=False,
            advice="check that the training loss falls in every epoch (if it stalls, try "
@@ -40,7 +39,7 @@ TARGETS = (
            higher_is_better=False,
            advice="make sure the noise goes into the input only, never into the target, and "
            "that the model gets the roomier 8x4x4 code; more EPOCHS (say 8) helps too."),
-)
+))
 
 # Encoder output shapes (channels, height, width) the decoder must accept.
 LATENT_SHAPES = [(16, 1, 1), (4, 2, 2), (8, 4, 4), (3, 3, 3), (32, 7, 7)]
@@ -122,6 +121,7 @@ def _check_hidden_is_used(check: Check, build_decoder: Callable) -> None:
                    "nn.ConvTranspose2d(channels, hidden, ...).")
 
 
+@exercise(7, "build_decoder", hints=HINTS["build_decoder"])
 def check_decoder(build_decoder: Callable) -> None:
     """Check ``build_decoder(latent_shape)`` for several encoder output shapes ``(C, h, w)``:
     it must return an ``nn.Module`` that maps ``(N, C, h, w)`` to images ``(N, 1, 28, 28)``

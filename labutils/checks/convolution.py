@@ -19,13 +19,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import Check, Mistake, float_tensor, one_thread, own_random_state, which_mistake
-from .progress import Target
+from .reference import exercise
+from .registry import lab_targets
 
 __all__ = ["check_conv2d_loop", "check_conv_output_size", "check_conv_param_count",
            "check_receptive_field"]
 
-LAB = 1
-EXERCISES = ("conv2d_loop", "conv_param_count", "conv_output_size", "receptive_field")
 HINTS: dict[str, tuple[str, ...]] = {
     "conv2d_loop": (
         "Start with the size of the answer: at how many rows and how many columns does a "
@@ -63,7 +62,7 @@ HINTS: dict[str, tuple[str, ...]] = {
         "layers that come after it.",
     ),
 }
-TARGETS: tuple[Target, ...] = ()  # nothing is trained in lab 01
+TARGETS = lab_targets(1, ())  # nothing is trained in lab 01
 
 
 # --------------------------------------------------------------------------- loop convolution
@@ -160,6 +159,7 @@ def _flip_hint(result: np.ndarray, image: np.ndarray, kernel: np.ndarray) -> str
     return LOOP_FORMULA
 
 
+@exercise(1, "conv2d_loop", hints=HINTS["conv2d_loop"])
 @one_thread()
 def check_conv2d_loop(conv2d_loop: Callable[[np.ndarray, np.ndarray], Any]) -> None:
     """Check ``conv2d_loop(image, kernel)`` (2D arrays) against ``F.conv2d``: a 'valid'
@@ -218,6 +218,7 @@ PARAM_MISTAKES = [
 ]
 
 
+@exercise(1, "conv_param_count", hints=HINTS["conv_param_count"])
 @one_thread()
 @own_random_state()
 def check_conv_param_count(conv_param_count: Callable[..., Any]) -> None:
@@ -311,6 +312,7 @@ def _size_cases(count: int = 200, seed: int = 1) -> list[tuple[int, int, int, in
     return cases
 
 
+@exercise(1, "conv_output_size", hints=HINTS["conv_output_size"])
 @one_thread()
 @own_random_state()
 def check_conv_output_size(conv_output_size: Callable[..., Any]) -> None:
@@ -432,6 +434,7 @@ def _rf_cases(count: int = 40, seed: int = 3) -> list[list[tuple[int, int]]]:
     return named + random_stacks
 
 
+@exercise(1, "receptive_field", hints=HINTS["receptive_field"])
 @one_thread()
 def check_receptive_field(receptive_field: Callable[[list[tuple[int, int]]], Any]) -> None:
     """Check ``receptive_field(layers)``, ``layers`` a list of ``(kernel_size, stride)``,

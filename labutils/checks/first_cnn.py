@@ -13,10 +13,9 @@ import torch
 from torch import nn
 
 from .core import Check, leaf_layers, own_random_state, shape_of
-from .progress import Target
+from .reference import exercise
+from .registry import Target, lab_targets
 
-LAB = 2
-EXERCISES = ("vgg_block",)
 HINTS: dict[str, tuple[str, ...]] = {
     "vgg_block": (
         "Collect the layers in a Python list, one at a time, and make the block from the "
@@ -30,13 +29,13 @@ HINTS: dict[str, tuple[str, ...]] = {
         "the class each time; the pool is nn.MaxPool2d(2).",
     ),
 }
-TARGETS = (
+TARGETS = lab_targets(2, (
     Target("MNIST test accuracy (lab 02)", goal=0.985,
            advice="run the training cell again from a fresh model (re-run the cell that "
            "builds it), and check that vgg_block passes its check with batch_norm=True "
            "honoured: the network relies on its batch norms. If you changed the recipe, go "
            "back to 10 epochs with the one-cycle schedule and random shifts."),
-)
+))
 
 # (in_channels, out_channels, num_convs, batch_norm, activation, pool, input height/width)
 CONFIGURATIONS = [
@@ -236,6 +235,7 @@ def _check_one(check: Check, vgg_block: Callable, in_channels: int, out_channels
     _check_output(check, what, block, in_channels, out_channels, pool, size)
 
 
+@exercise(2, "vgg_block", hints=HINTS["vgg_block"])
 @own_random_state()
 def check_vgg_block(vgg_block: Callable) -> None:
     """Build several VGG blocks with ``vgg_block`` and check their layers and output shapes."""

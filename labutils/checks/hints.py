@@ -2,7 +2,8 @@
 
 Every exercise has two or three hints, from a nudge to nearly the answer. They are
 written next to the exercise's check, in the lab's module (its ``HINTS``), so reading
-that module shows them all at once, if you prefer.
+that module shows them all at once, if you prefer; each check hands its own to the
+register (``registry.py``), which this module reads.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .core import BOLD, RESET
-from .progress import lab_modules
+from .registry import exercises
 
 # How many hints of each exercise this kernel has shown.
 _shown: dict[str, int] = {}
@@ -18,10 +19,7 @@ _shown: dict[str, int] = {}
 
 def all_hints() -> dict[str, tuple[str, ...]]:
     """Every exercise's hints, by exercise name."""
-    found: dict[str, tuple[str, ...]] = {}
-    for module in lab_modules():
-        found.update(getattr(module, "HINTS", {}))
-    return found
+    return {found.name: found.hints for found in exercises()}
 
 
 def hint(exercise: Any, number: int | None = None) -> None:

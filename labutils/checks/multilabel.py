@@ -20,10 +20,9 @@ import torch.nn.functional as F
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
 
 from .core import Check, float_tensor
-from .progress import Target
+from .reference import exercise
+from .registry import Target, lab_targets
 
-LAB = 8
-EXERCISES = ("bce_with_logits", "multilabel_metrics")
 HINTS: dict[str, tuple[str, ...]] = {
     "bce_with_logits": (
         "Write the loss of one entry with the logit z instead of p = sigmoid(z). Two facts "
@@ -48,7 +47,7 @@ HINTS: dict[str, tuple[str, ...]] = {
         "the mean over the canvases, also as a number.",
     ),
 }
-TARGETS = (
+TARGETS = lab_targets(8, (
     Target("Held-out exact-match ratio", goal=0.80, percent=False,
            advice="check that the loss is the mean binary cross-entropy over every entry "
            "and that the threshold was chosen on the validation canvases; a few more "
@@ -57,7 +56,7 @@ TARGETS = (
            advice="look at the per-digit table: a digit with a low recall is missed "
            "too often (a lower threshold helps it), one with a low precision is named "
            "too often; a few more epochs (epochs = 6) usually add a little."),
-)
+))
 
 TOLERANCE = 1e-5
 METRIC_KEYS = ("precision", "recall", "f1", "macro_f1", "exact_match")
@@ -168,6 +167,7 @@ def _check_loss_gradient(check: Check, bce_with_logits: Callable, z: torch.Tenso
                "the same gradient as nn.BCEWithLogitsLoss.")
 
 
+@exercise(8, "bce_with_logits", hints=HINTS["bce_with_logits"])
 def check_bce_with_logits(bce_with_logits: Callable) -> None:
     """Your ``bce_with_logits(logits, targets)`` against ``F.binary_cross_entropy_with_logits``:
     the value (mean over every entry), stability for huge logits, and the gradient."""
@@ -318,6 +318,7 @@ def _metrics_dict(check: Check, multilabel_metrics: Callable, preds: torch.Tenso
     return {key: _as_array(check, result[key], key) for key in METRIC_KEYS}
 
 
+@exercise(8, "multilabel_metrics", hints=HINTS["multilabel_metrics"])
 def check_multilabel_metrics(multilabel_metrics: Callable) -> None:
     """Your ``multilabel_metrics(preds, targets)`` against scikit-learn.
 

@@ -1,104 +1,36 @@
 """Where you stand in a lab: which exercises passed, which targets were reached.
 
-Every check writes down what it found, in this kernel only (nothing is saved to disk):
-an exercise is *passed*, *taken from the reference* (you went on with
-``use_reference``) or still *open* (not checked yet, or its last check failed). A lab's
-targets (``assert_target``) are written down with the value measured.
+Every check writes down what it found in the register (``registry.py``), in this kernel
+only (nothing is saved to disk): an exercise is *passed*, *taken from the reference*
+(you went on with ``use_reference``) or still *open* (not checked yet, or its last check
+failed). A lab's targets (``assert_target``) are written down with the value measured.
 
 ``scorecard(2)`` prints lab 02's table; the last cell of every lab calls it.
 """
 
 from __future__ import annotations
 
-import importlib
-import math
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 from .core import BOLD, GREEN, RED, RESET, CheckFailed
-
-PASSED = "passed"
-REFERENCE = "taken from the reference"
-FAILED = "open (its last check failed)"
-UNCHECKED = "open"
-
-# One module per lab; each says LAB, EXERCISES, HINTS and TARGETS at its top.
-LAB_MODULES = ("convolution", "first_cnn", "residual", "architectures", "upsampling",
-               "transfer", "autoencoders", "multilabel")
-
-
-@dataclass(frozen=True)
-class Target:
-    """A number the lab must reach, such as a test accuracy of at least 98.5%.
-
-    ``percent`` prints the value as ``98.7%`` (else ``0.812``); ``advice`` says what
-    usually helps when the target is missed.
-    """
-
-    name: str
-    goal: float
-    percent: bool = True
-    higher_is_better: bool = True
-    advice: str = ""
-
-    def show(self, value: float) -> str:
-        """``98.73%`` or ``0.812``."""
-        return f"{value:.2%}" if self.percent else f"{value:.3f}"
-
-    def wanted(self) -> str:
-        """``at least 98.50%``."""
-        return ("at least " if self.higher_is_better else "at most ") + self.show(self.goal)
-
-    def reached_by(self, value: float) -> bool:
-        if math.isnan(value):
-            return False
-        return value >= self.goal if self.higher_is_better else value <= self.goal
+from .registry import (
+    FAILED,
+    PASSED,
+    REFERENCE,
+    Target,
+    exercises,
+    find_target,
+    labs,
+    measured,
+    record_value,
+    status_of,
+    targets,
+)
 
 
 class TargetMissed(CheckFailed):
     """A lab target that this run did not reach."""
-
-
-# What this kernel has seen: exercise name -> status, target name -> measured value.
-_exercises: dict[str, str] = {}
-_targets: dict[str, float] = {}
-
-
-def record_exercise(name: str, status: str) -> None:
-    """Write down the newest status of an exercise (checks call this, not you)."""
-    _exercises[name] = status
-
-
-def lab_module(lab: int) -> ModuleType:
-    """The check module of lab ``lab`` (1 to 8)."""
-    if not isinstance(lab, int) or not 1 <= lab <= len(LAB_MODULES):
-        raise ValueError(f"There is no lab {lab!r}: the labs are numbered 1 to "
-                         f"{len(LAB_MODULES)}, as in scorecard(2).")
-    return importlib.import_module(f"labutils.checks.{LAB_MODULES[lab - 1]}")
-
-
-def lab_modules() -> list[ModuleType]:
-    """The check modules of all labs, in order."""
-    return [lab_module(lab) for lab in range(1, len(LAB_MODULES) + 1)]
-
-
-def lab_of(exercise: str) -> int | None:
-    """The lab an exercise belongs to, or None when no lab has it."""
-    for module in lab_modules():
-        if exercise in getattr(module, "EXERCISES", ()):
-            return module.LAB
-    return None
-
-
-def find_target(name: str) -> Target:
-    """The target called ``name``, from any lab."""
-    known = [target for module in lab_modules() for target in getattr(module, "TARGETS", ())]
-    for target in known:
-        if target.name == name:
-            return target
-    names = ", ".join(repr(target.name) for target in known)
-    raise ValueError(f"No lab has a target called {name!r}. The targets are: {names}.")
 
 
 def assert_target(name: str, value: Any) -> None:
@@ -110,7 +42,7 @@ def assert_target(name: str, value: Any) -> None:
     except (TypeError, ValueError):
         raise TargetMissed(name, f"Found {type(value).__name__} {value!r}, which is not a "
                            "number.\nExpected the measured value, such as 0.987.") from None
-    _targets[name] = number
+    record_value(name, number)
     if target.reached_by(number):
         print(f"{GREEN}{name}: {target.show(number)}, target {target.wanted()}: "
               f"reached.{RESET}")
@@ -170,12 +102,14 @@ class Scorecard:
 def scorecard(lab: int, show: bool = True) -> Scorecard | None:
     """Print lab ``lab``'s scorecard, from what the checks in this kernel recorded.
     ``show=False`` prints nothing and returns the :class:`Scorecard` instead."""
-    module = lab_module(lab)
+    if not isinstance(lab, int) or lab not in labs():
+        raise ValueError(f"There is no lab {lab!r}: the labs are numbered 1 to "
+                         f"{len(labs())}, as in scorecard(2).")
     card = Scorecard(lab)
-    for name in getattr(module, "EXERCISES", ()):
-        card.exercises[name] = _exercises.get(name, UNCHECKED)
-    for target in getattr(module, "TARGETS", ()):
-        card.targets[target.name] = _targets.get(target.name)
+    for found in exercises(lab):
+        card.exercises[found.name] = status_of(found.name)
+    for target in targets(lab):
+        card.targets[target.name] = measured(target.name)
         card.goals[target.name] = target
     if show:
         print("\n".join(card.lines()))

@@ -18,6 +18,10 @@ line, that the way forward opens after the deadline.
 When an exercise is answered by the reference, its check prints one line instead of
 checking, and your scorecard lists the exercise as "taken from the reference". When a
 class is graded (``LABUTILS_GRADING`` is set), such an answer earns no points.
+
+That is the work of :func:`exercise`, the decorator on every check: it writes the check
+down in the register (``registry.py``) as lab N's exercise, and makes it recognise the
+reference and write its result down for the scorecard.
 """
 
 from __future__ import annotations
@@ -27,13 +31,21 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from .core import CheckFailed, NotImplementedYet
-from .progress import FAILED, REFERENCE, lab_modules, lab_of, record_exercise
+from .registry import (
+    FAILED,
+    REFERENCE,
+    Exercise,
+    exercises,
+    find_exercise,
+    record_exercise,
+    register,
+)
 
 GRADING_VARIABLE = "LABUTILS_GRADING"
 ANSWERS_VARIABLE = "LABUTILS_ANSWERS"
@@ -51,11 +63,6 @@ class AnswersNotReleased(NotImplementedYet):
 
 # The objects handed out, by exercise name, so that a check can recognise them.
 _handed_out: dict[str, Any] = {}
-
-
-def known_exercises() -> list[str]:
-    """Every exercise of every lab, in order."""
-    return [name for module in lab_modules() for name in getattr(module, "EXERCISES", ())]
 
 
 def _released_module(lab: int) -> ModuleType | None:
@@ -91,12 +98,12 @@ def reference_answer(exercise: str) -> Any:
 
     Raises :class:`AnswersNotReleased` where this machine has no answers for its lab.
     """
-    lab = lab_of(exercise)
-    if lab is None:
-        names = ", ".join(known_exercises())
+    found = find_exercise(exercise)
+    if found is None:
+        names = ", ".join(known.name for known in exercises())
         raise ValueError(f"There is no exercise called {exercise!r}. The exercises are: "
                          f"{names}.")
-    module = answers_module(lab)
+    module = answers_module(found.lab)
     if module is None:
         raise AnswersNotReleased(exercise, (
             f"The workbook's {exercise} is not on this machine yet: in a graded class, the "
@@ -139,7 +146,26 @@ def grading() -> bool:
     return os.environ.get(GRADING_VARIABLE, "") not in ("", "0")
 
 
-def exercise_check(check: Callable[..., None]) -> Callable[..., None]:
+def exercise(lab: int, name: str,
+             hints: Sequence[str]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register the check below it as lab ``lab``'s exercise ``name``, with its hints::
+
+        @exercise(2, "vgg_block", hints=HINTS["vgg_block"])
+        def check_vgg_block(vgg_block): ...
+
+    The check a notebook gets (and the register holds) names an answer taken from the
+    reference instead of checking it, and writes every result down for the scorecard;
+    ``check_vgg_block.__wrapped__`` is the check alone."""
+
+    def registered(check: Callable[..., None]) -> Callable[..., None]:
+        guarded = _guard(check)
+        register(Exercise(lab, name, guarded, tuple(hints)))
+        return guarded
+
+    return registered
+
+
+def _guard(check: Callable[..., None]) -> Callable[..., None]:
     """Wrap a ``check_*`` function: an answer taken from the reference is named, not
     checked, and every result is written down for the scorecard."""
 

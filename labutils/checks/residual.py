@@ -17,10 +17,9 @@ from torch import nn
 from labutils import count_parameters
 
 from .core import Check, described, leaf_layers, own_random_state, recording, shape_of
-from .progress import Target
+from .reference import exercise
+from .registry import Target, lab_targets
 
-LAB = 3
-EXERCISES = ("ResidualBlock", "CNNBackBone", "CNNClassifier")
 HINTS: dict[str, tuple[str, ...]] = {
     "ResidualBlock": (
         "The block returns f(x) + x, so f(x) must have exactly the shape of x: the same "
@@ -56,13 +55,13 @@ HINTS: dict[str, tuple[str, ...]] = {
         "return self.head(self.backbone(x)), raw scores, no softmax.",
     ),
 }
-TARGETS = (
+TARGETS = lab_targets(3, (
     Target("MNIST test accuracy", goal=0.985,
            advice="run the training cell again from a fresh model (re-run the cell that "
            "builds it); check that the head ends in raw scores with no softmax and that "
            "the backbone shrinks the maps with pooling. A few more epochs (EPOCHS) help "
            "a model that is still improving."),
-)
+))
 
 # (hidden_dim, kernel_size, input height/width) of the blocks the check builds
 BLOCK_SIZES = [(8, 3, 16), (16, 5, 12), (4, 7, 9), (12, 3, 7)]
@@ -266,6 +265,7 @@ def _check_block(check: Check, ResidualBlock: type, hidden_dim: int, kernel_size
                      through_skip_only=True)
 
 
+@exercise(3, "ResidualBlock", hints=HINTS["ResidualBlock"])
 @own_random_state()
 def check_residual_block(ResidualBlock: type) -> None:
     """Build ``ResidualBlock`` at several sizes: shape kept, skip present, gradients flow."""
@@ -277,6 +277,7 @@ def check_residual_block(ResidualBlock: type) -> None:
                  f"({check.count} checks passed).")
 
 
+@exercise(3, "CNNBackBone", hints=HINTS["CNNBackBone"])
 @own_random_state()
 def check_cnn_backbone(CNNBackBone: type, ResidualBlock: type) -> None:
     """``CNNBackBone()``: >= 3 convolutions, residual blocks, pooling; returns feature maps.
@@ -376,6 +377,7 @@ def _check_independent_rows(check: Check, model: nn.Module, batch: torch.Tensor,
                "remove the softmax at the end of forward.")
 
 
+@exercise(3, "CNNClassifier", hints=HINTS["CNNClassifier"])
 @own_random_state()
 def check_cnn_classifier(CNNClassifier: type, CNNBackBone: type) -> None:
     """``CNNClassifier()``: a backbone plus a head, logits ``(N, 10)`` for any ``N``,

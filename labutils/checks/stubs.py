@@ -13,7 +13,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from .core import BOLD, RED, RESET
-from .reference import known_exercises
+from .registry import exercises
 
 
 def _in_a_cell(frame: FrameType) -> bool:
@@ -33,11 +33,11 @@ def unsolved_exercise(error: BaseException) -> str | None:
         last, tb = tb.tb_frame, tb.tb_next
     if last is None or not _in_a_cell(last):
         return None
-    exercises = set(known_exercises())
-    if last.f_code.co_name in exercises:
+    names = {found.name for found in exercises()}
+    if last.f_code.co_name in names:
         return last.f_code.co_name
     owner = last.f_locals.get("self")
-    if owner is not None and type(owner).__name__ in exercises:
+    if owner is not None and type(owner).__name__ in names:
         return type(owner).__name__
     return None
 

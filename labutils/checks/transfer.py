@@ -16,10 +16,9 @@ from torch import nn
 from labutils import efficientnet_lite0
 
 from .core import Check, own_random_state
-from .progress import Target
+from .reference import exercise
+from .registry import Target, lab_targets
 
-LAB = 6
-EXERCISES = ("make_feature_extractor", "fine_tuning_optimizer")
 HINTS: dict[str, tuple[str, ...]] = {
     "make_feature_extractor": (
         "A nudge: the head is an ordinary attribute of the model, but its name reaches you "
@@ -48,14 +47,14 @@ HINTS: dict[str, tuple[str, ...]] = {
         "group, each with its 'params' list and its 'lr' (backbone_lr, head_lr).",
     ),
 }
-TARGETS = (
+TARGETS = lab_targets(6, (
     Target("bees/ants validation accuracy, frozen backbone", goal=0.90,
            advice="train only the new head, on features of the pretrained network in "
                   "evaluation mode, with the photos prepared as that network expects "
                   "(LITE0_STATS for EfficientNet-Lite0); keep the lab's recipe: Adam, "
                   "lr 1e-3, 10 epochs. If your head is more than one layer, try the single "
                   "nn.Linear the exercise asks for."),
-)
+))
 
 HEAD_HINT = ("read the old head with getattr(model, head_name) and put the new one in its "
              "place with setattr(model, head_name, new_head), so that the same code works "
@@ -79,6 +78,7 @@ def _examples(names: list[str], count: int = 3) -> str:
     return shown + (f" and {len(names) - count} more" if len(names) > count else "")
 
 
+@exercise(6, "make_feature_extractor", hints=HINTS["make_feature_extractor"])
 def check_feature_extractor(make_feature_extractor: Callable) -> None:
     """Check ``make_feature_extractor(model, head_name, num_classes)``: it must freeze every
     pretrained parameter, replace the head by a new trainable layer with ``num_classes``
@@ -237,6 +237,7 @@ def _check_rates(check: Check, call: str, model: nn.Module, head_name: str,
                f"model.{head_name}.")
 
 
+@exercise(6, "fine_tuning_optimizer", hints=HINTS["fine_tuning_optimizer"])
 @own_random_state()
 def check_fine_tuning_optimizer(fine_tuning_optimizer: Callable) -> None:
     """Check ``fine_tuning_optimizer(model, head_name, backbone_lr, head_lr)``: every

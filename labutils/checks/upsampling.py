@@ -25,11 +25,9 @@ from .core import (
     shape_of,
     which_mistake,
 )
-from .progress import Target
+from .reference import exercise
+from .registry import Target, lab_targets
 
-LAB = 5
-EXERCISES = ("result_by_hand", "conv_transpose_by_hand", "zero_insert_and_pad",
-             "conv_transpose_output_size", "UNet")
 HINTS: dict[str, tuple[str, ...]] = {
     "result_by_hand": (
         "Draw a 3x3 grid of zeros. The top-left input pixel, 1, lays 1 x kernel onto the "
@@ -82,12 +80,12 @@ HINTS: dict[str, tuple[str, ...]] = {
         "with no sigmoid.",
     ),
 }
-TARGETS = (
+TARGETS = lab_targets(5, (
     Target("U-Net test foreground IoU", goal=0.80, percent=False,
            advice="train the full 5 epochs with the one-cycle schedule of the lab; check "
            "that UNet returns logits (no sigmoid) and that the masks are compared as "
            "logits > 0; more epochs or base_channels=16 give the network more to work with."),
-)
+))
 
 EXAMPLE_INPUT = [[1.0, 5.0], [3.0, 2.0]]
 EXAMPLE_KERNEL = [[0.0, 1.0], [2.0, 3.0]]
@@ -204,6 +202,7 @@ def _hand_mistake(grid: torch.Tensor, x: torch.Tensor, kernel: torch.Tensor,
     return None
 
 
+@exercise(5, "result_by_hand", hints=HINTS["result_by_hand"])
 def check_result_by_hand(result_by_hand: Any) -> None:
     """Check your 3x3 result of the transposed convolution of [[1, 5], [3, 2]] with the
     kernel [[0, 1], [2, 3]], stride 1, against ``F.conv_transpose2d``. ``result_by_hand``
@@ -289,6 +288,7 @@ def _transpose_mistake(found: torch.Tensor, x: torch.Tensor, kernel: torch.Tenso
             "+= x[i, j] * kernel.")
 
 
+@exercise(5, "conv_transpose_by_hand", hints=HINTS["conv_transpose_by_hand"])
 def check_conv_transpose_by_hand(conv_transpose_by_hand: Callable) -> None:
     """Check ``conv_transpose_by_hand(x, kernel, stride=1)`` for 2-D tensors against
     ``F.conv_transpose2d``: the lab's example, random sizes, then stride 2."""
@@ -390,6 +390,7 @@ def _check_zero_insert_case(check: Check, zero_insert_and_pad: Callable, x: torc
                "them to be equal.", f"the rule is {rule}.")
 
 
+@exercise(5, "zero_insert_and_pad", hints=HINTS["zero_insert_and_pad"])
 def check_zero_insert_and_pad(zero_insert_and_pad: Callable) -> None:
     """Check ``zero_insert_and_pad(x, stride, kernel_size, padding)`` on ``(N, C, H, W)``
     tensors: the tensor itself, and that an ordinary convolution of it with the flipped
@@ -454,6 +455,7 @@ def _torch_size(n: int, k: int, s: int, p: int, d: int, op: int) -> int:
         return layer(torch.zeros(1, 1, n, n)).shape[-1]
 
 
+@exercise(5, "conv_transpose_output_size", hints=HINTS["conv_transpose_output_size"])
 @own_random_state()
 def check_conv_transpose_output_size(conv_transpose_output_size: Callable) -> None:
     """Check ``conv_transpose_output_size(n, k, s, p, d, output_padding)`` on many random
@@ -633,6 +635,7 @@ def _check_one_unet(check: Check, UNet: type, c_in: int, c_out: int, base: int, 
     check.ok()
 
 
+@exercise(5, "UNet", hints=HINTS["UNet"])
 def check_unet(UNet: type) -> None:
     """Check ``UNet(in_channels, out_channels, base_channels, depth)``: output shapes for
     several configurations and input sizes, the depth of the bottleneck, one skip
