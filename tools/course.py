@@ -549,7 +549,8 @@ def compare(course: Path, lab: str, student: str, html_path: Path | None = None)
     return text
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The command line's commands and options (the instructor reports add theirs)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     step = commands.add_parser("init", help="make the course folder and the exchange")
@@ -585,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
     step.add_argument("lab")
     step.add_argument("student")
     step.add_argument("--html", type=Path, help="also write the comparison as HTML here")
+    return parser, commands
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, commands = _parser()
     from tools.class_commands import add_commands  # it imports this module
     more = add_commands(commands)  # roster, due, return-feedback, export-lms, summary
     args = parser.parse_args(argv)
