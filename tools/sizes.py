@@ -49,7 +49,7 @@ class Room:
 ROOMS = (
     Room("library", "labutils", 5_000, without="labutils/checks"),
     Room("checks", "labutils/checks", 5_500),
-    Room("tools", "tools", 4_000),
+    Room("tools", "tools", 5_000),
     Room("answers", "answers", 1_500),
     Room("tests", "tests", 13_000),
     Room("benchmarks", "benchmarks", 1_000),
