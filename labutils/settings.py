@@ -10,10 +10,12 @@ Set them before starting Python (or in the notebook with ``%env NAME=value``):
 A value labutils does not know is a :class:`~labutils.errors.SettingError` that lists the
 values it knows; it is never taken as something else.
 
+- ``LABUTILS_GRADING``: set (to anything but ``0``) by the course tools while nbgrader
+  grades a class (:func:`grading`).
+
 The data sets' variables (``LABUTILS_DATA_DIR``, ``LABUTILS_DATA_MIRROR``,
-``LABUTILS_OFFLINE``) are read in ``data/places.py``, and ``LABUTILS_GRADING`` and
-``LABUTILS_ANSWERS`` in ``checks/reference.py``; they are listed here so that this page
-names them all.
+``LABUTILS_OFFLINE``) are read in ``data/places.py``, and ``LABUTILS_ANSWERS`` in
+``checks/reference.py``; they are listed here so that this page names them all.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ VARIABLES = {
     "LABUTILS_DATA_DIR": "data/places.py: the data folder",
     "LABUTILS_DATA_MIRROR": "data/places.py: a read-only folder of data sets",
     "LABUTILS_OFFLINE": "data/places.py: 1 to never download",
-    "LABUTILS_GRADING": "checks/reference.py: set while nbgrader grades a class",
+    "LABUTILS_GRADING": "settings.py: set while nbgrader grades a class",
     "LABUTILS_ANSWERS": "checks/reference.py: the folder of answers an instructor released",
 }
 
@@ -44,6 +46,11 @@ VARIABLES = {
 def read(variable: str) -> str:
     """The value of ``variable``, without surrounding spaces (``""`` when unset)."""
     return os.environ.get(variable, "").strip()
+
+
+def grading() -> bool:
+    """True while nbgrader grades a class (the course tools set ``LABUTILS_GRADING``)."""
+    return read("LABUTILS_GRADING") not in ("", "0")
 
 
 def device_setting() -> torch.device | None:

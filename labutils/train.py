@@ -33,6 +33,7 @@ from .arguments import (
 )
 from .errors import ArgumentTypeError, ArgumentValueError, LabutilsError, ModelInputError
 from .precision import Numerics, choose_numerics
+from .settings import grading
 
 Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]
 History = dict[str, list[float]]
@@ -501,8 +502,10 @@ def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None = 
         _warn_non_finite(stop, epoch, history)
     except KeyboardInterrupt:
         model.eval()
-        print(f"Training stopped by you after {_finished(history)}: the model is in eval mode "
-              "and model.history holds them. Cells queued after this one will not run.",
+        # While a class is graded, an interrupt is the grader's time limit for one cell.
+        who = "the grader's time limit for one cell" if grading() else "you"
+        print(f"Training stopped by {who} after {_finished(history)}: the model is in eval "
+              "mode and model.history holds them. Cells queued after this one will not run.",
               flush=True)
         raise
     except Exception as error:

@@ -149,6 +149,10 @@ def graded_class(tmp_path_factory, gradebook_server):
             home = base / "homes" / student
             nbgrader_as_student(home, "fetch_assignment", lab, exchange=exchange)
             path = home / lab / NAMES[lab]
+            if isinstance(content, dict) and "renamed" in content:  # saved under a new name
+                path.unlink()
+                path = home / lab / "my_lab02_final.ipynb"
+                content = content["renamed"]
             path.write_text(content if isinstance(content, str) else json.dumps(content))
             nbgrader_as_student(home, "submit", lab, f"--student={student}",
                                 exchange=exchange)
@@ -219,8 +223,11 @@ def test_lab01_csv_has_a_row_for_every_student_with_points_or_the_reason(graded_
     assert rows["frank"]["status"].startswith("graded; edited read-only cells, graded as "
                                               "released: check_conv2d_loop")
     # The simulated class copies the workbook's answers, and the grade report says so.
+    assert rows["alice"]["status"].startswith("graded; flagged: ")
+    assert rows["erin"]["status"].startswith(
+        f"graded; stopped at the time limit of {CELL_TIMEOUT['lab01']} s per cell: ex1; "
+        "flagged: ")
     for student in ("alice", "erin"):
-        assert rows[student]["status"].startswith("graded; flagged: ")
         assert "conv_param_count is the workbook's answer" in rows[student]["status"]
     assert "conv2d_loop is the workbook's answer" in rows["alice"]["status"]
     assert "conv2d_loop" not in rows["erin"]["status"]  # her endless loop is her own
@@ -304,7 +311,17 @@ def lab02_submissions(release: dict) -> dict[str, str | dict]:
         "frank": edited,
         "judy": make("import sys\nsys.exit(3)\n"),
         "kim": make(taking_the_way_forward(release_code(release, only), "vgg_block")),
+        "liam": check_moved_above(make(right[only]), "check_vgg_block", only),
+        "mia": {"renamed": make(right[only])},
     }
+
+
+def check_moved_above(notebook: dict, check: str, exercise: str) -> dict:
+    """The notebook with the check's cell dragged above the exercise it checks."""
+    cell = cell_with(notebook, check)
+    notebook["cells"].remove(cell)
+    notebook["cells"].insert(notebook["cells"].index(cell_with(notebook, exercise)), cell)
+    return notebook
 
 
 def taking_the_way_forward(code: str, exercise: str) -> str:
@@ -317,10 +334,10 @@ def taking_the_way_forward(code: str, exercise: str) -> str:
 def test_lab02_points_csv_and_feedback(graded_class):
     _, course, _ = graded_class
     found = points(course, "lab02")
-    expected = {"alice": 4, "bob": 0, "carol": 0, "frank": 0, "judy": 0, "kim": 0}
+    expected = {"alice": 4, "bob": 0, "carol": 0, "frank": 0, "judy": 0, "kim": 0, "liam": 4}
     assert {s: found[s].get("check_vgg_block") for s in expected} == expected
     rows = table(course, "lab02")
-    submitted = set(expected) | {"dave"}
+    submitted = set(expected) | {"dave", "mia"}
     assert all(rows[s]["status"] == "no submission" for s in set(rows) - submitted)
     assert all(rows[s]["status"] != "no submission" for s in submitted)
     assert "not valid notebook JSON" in rows["dave"]["status"]
@@ -332,6 +349,33 @@ def test_lab02_points_csv_and_feedback(graded_class):
     assert "earns no points" in feedback(course, "lab02", "kim")
     carol = feedback(course, "lab02", "carol")
     assert "Check failed: vgg_block" in carol
+
+
+def test_moved_cells_are_graded_where_the_lab_has_them_and_a_renamed_notebook_is_named(
+        graded_class):
+    _, course, _ = graded_class
+    rows = table(course, "lab02")
+    assert "graded; cells moved by the student, graded in the released order: " \
+        "check_vgg_block" in rows["liam"]["status"]
+    assert "Cells you had moved" in feedback(course, "lab02", "liam")
+    assert rows["mia"]["status"] == (
+        "not graded: the notebook was renamed (my_lab02_final.ipynb); the lab's notebook "
+        "must be called 02_first_cnn.ipynb: ask the student to submit it again under that "
+        "name")
+    assert float(rows["mia"]["total"]) == 0
+
+
+def test_feedback_hides_the_instructors_tests_and_says_when_a_cell_was_stopped(
+        graded_class):
+    _, course, _ = graded_class
+    pages = [feedback(course, lab, student) for lab, student in
+             [("lab01", "alice"), ("lab01", "carol"), ("lab02", "alice"), ("lab02", "bob")]]
+    for page in pages:
+        assert "HIDDEN TESTS" not in page and "assert 3 * sum(" not in page
+        assert "a test the instructor keeps to themselves" in page
+    erin = html.unescape(feedback(course, "lab01", "erin"))
+    assert "ran longer than the grader's time limit for one cell" in erin
+    assert "KeyboardInterrupt" not in erin
 
 
 # --------------------------------------------------------------------------- the next runs
@@ -353,7 +397,7 @@ def test_grading_again_grades_nothing_twice(graded_class):
     run = course_command(course, "grade", str(course), "lab02", "--workers", "2")
     out, err = run.communicate(timeout=300)
     assert run.returncode == 0, err
-    assert "lab02: 7 submissions, 0 to grade (7 graded before and unchanged)" in out
+    assert "lab02: 9 submissions, 0 to grade (9 graded before and unchanged)" in out
     assert state(course, "lab02") == before
     assert table(course, "lab02") == rows  # the CSV is written again, the same
 

@@ -119,6 +119,16 @@ def test_the_stop_button_keeps_the_history_restores_eval_mode_and_goes_on(capsys
     assert "stopped by you after 1 finished epoch:" in out and "will not run" in out
 
 
+def test_while_grading_an_interrupt_is_the_graders_time_limit(capsys, monkeypatch):
+    monkeypatch.setenv("LABUTILS_GRADING", "1")  # as in the grading sandbox
+    with pytest.raises(KeyboardInterrupt):
+        labutils.fit(nn.Linear(3, 2), tiny_loader(), epochs=5, live=False, verbose=False,
+                     metrics={"acc": RaiseOnCall(KeyboardInterrupt(), after=2)})
+    out = capsys.readouterr().out
+    assert "stopped by the grader's time limit for one cell after 1 finished epoch:" in out
+    assert "by you" not in out
+
+
 def test_any_error_keeps_the_history_and_says_where():
     model = nn.Linear(3, 2)
     with pytest.raises(ZeroDivisionError) as caught:

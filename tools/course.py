@@ -37,7 +37,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools import grading_run, sandbox
+from tools import grading_run, sandbox, time_limits
 from tools.answer_scan import normalised
 from tools.answer_scan import size as code_size
 from tools.solution_markers import strip_instructor_notes
@@ -54,8 +54,11 @@ import sys
 
 sys.path.insert(0, {workbook!r})  # the workbook's tools/: the sandbox and the re-run checks
 from nbgrader.converters.autograde import Autograde  # noqa: E402
+from nbgrader.converters.generate_feedback import GenerateFeedback  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
 
+from tools.cell_order import RestoreCellOrder  # noqa: E402
+from tools.feedback import StudentFeedback  # noqa: E402
 from tools.recheck import RecheckGradedCells  # noqa: E402
 
 c = get_config()
@@ -73,10 +76,16 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:",
                              "--IPKernelApp.exec_files=[{guard!r}]"]
 # The points come from the grader's own run of each check (tools/recheck.py), right
 # after nbgrader has run the notebook.
+# Cells a student moved run in the released order (tools/cell_order.py).
 steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+steps.insert(steps.index(Execute), RestoreCellOrder)
 steps.insert(steps.index(Execute) + 1, RecheckGradedCells)
 c.Autograde.autograde_preprocessors = steps
 c.RecheckGradedCells.report_folder = {grades!r}
+c.RestoreCellOrder.release_folder = {release!r}
+# Feedback without the instructor's hidden tests or the grader's tracebacks (tools/feedback.py).
+pages = list(GenerateFeedback.class_traits()["preprocessors"].default())
+c.GenerateFeedback.preprocessors = pages[:1] + [StudentFeedback] + pages[1:]
 # The exchange: submissions are checked (student ids, owners), folders as nbgrader's
 # documentation says (tools/exchange.py).
 c.ExchangeFactory.release_assignment = "tools.exchange.CheckedReleaseAssignment"
@@ -173,7 +182,8 @@ def init(course: Path, exchange: Path | None = None, db_url: str | None = None) 
     shutil.copyfile(GUARD, guard)
     _write(course / "nbgrader_config.py", CONFIG.format(
         workbook=str(ROOT), course_id=COURSE_ID, root=str(course), exchange=str(exchange),
-        guard=str(guard), grades=str(course / "grades"), db_url=db_url))
+        guard=str(guard), grades=str(course / "grades"), db_url=db_url,
+        release=str(course / "release")))
     students = course / "students"
     students.mkdir(exist_ok=True)
     _write(students / "nbgrader_config.py", STUDENT_CONFIG.format(
@@ -399,6 +409,9 @@ def grade_one(course: Path, lab: str, cell_timeout: int, notebook_timeout: int,
               student: str) -> str | None:
     """Autograde one student's submission; what the CSV's status should say, or None for
     plain "graded"."""
+    problem = renamed(course, lab, student)
+    if problem:
+        return problem
     try:
         result = nbgrader(course, "autograde", lab, f"--student={student}", "--create",
                           "--force", f"--Execute.timeout={cell_timeout}",
@@ -411,8 +424,43 @@ def grade_one(course: Path, lab: str, cell_timeout: int, notebook_timeout: int,
     notebook = labs()[lab].name
     changes = locked_cell_changes(course / "release" / lab / notebook,
                                   course / "submitted" / student / lab / notebook)
-    notes = ([changes] if changes else []) + integrity_notes(course, lab, student)
+    notes = ([changes] if changes else []) + run_notes(
+        course / "autograded" / student / lab / notebook, cell_timeout)
+    notes += integrity_notes(course, lab, student)
     return "graded; " + "; ".join(notes) if notes else None
+
+
+def renamed(course: Path, lab: str, student: str) -> str | None:
+    """Why a submission whose notebook is not under the lab's name cannot be graded."""
+    folder = course / "submitted" / student / lab
+    expected = labs()[lab].name
+    if (folder / expected).exists():
+        return None
+    found = sorted(path.name for path in folder.glob("*.ipynb"))
+    if found:
+        return (f"not graded: the notebook was renamed ({', '.join(found)}); the lab's "
+                f"notebook must be called {expected}: ask the student to submit it again "
+                "under that name")
+    return f"not graded: no notebook in the submission (the lab's is {expected})"
+
+
+def run_notes(autograded: Path, cell_timeout: int) -> list[str]:
+    """What happened while nbgrader ran the notebook: cells the student had moved, and
+    cells stopped by the time limit for one cell."""
+    notebook = json.loads(autograded.read_text())
+    notes = []
+    moved = notebook["metadata"].get("labutils_grading", {}).get("moved", [])
+    if moved:
+        notes.append(f"cells moved by the student, graded in the released order: "
+                     f"{', '.join(moved)}")
+    stopped = [cell["metadata"].get("nbgrader", {}).get("grade_id") or f"cell {index}"
+               for index, cell in enumerate(notebook["cells"]) if any(
+                   output.get("ename") == "KeyboardInterrupt"
+                   for output in cell.get("outputs", []))]
+    if stopped:
+        notes.append(f"stopped at the time limit of {cell_timeout} s per cell: "
+                     f"{', '.join(stopped)}")
+    return notes
 
 
 def default_workers(course: Path) -> int:
@@ -441,10 +489,15 @@ def grade(course: Path, lab: str, cell_timeout: int | None = None,
             f"The gradebook of {course} is SQLite, which takes one writer at a time, so "
             f"submissions cannot be graded {workers} at once. Grade with --workers 1, or "
             "give the course a PostgreSQL gradebook (README: Grading a large class).")
+    if cell_timeout is None or notebook_timeout is None:
+        limits = time_limits.fitted(budget(lab))
+        cell_timeout, notebook_timeout = cell_timeout or limits.cell, \
+            notebook_timeout or limits.notebook
+        print(f"Time limits: {cell_timeout} s per cell, {notebook_timeout} s per notebook "
+              f"({limits.reason}).", flush=True)
     try:
         with grading_run.only_run(course, lab):
-            return _grade(course, lab, cell_timeout or budget(lab),
-                          notebook_timeout or 3 * budget(lab) + 60, workers, scheduler,
+            return _grade(course, lab, cell_timeout, notebook_timeout, workers, scheduler,
                           students)
     except grading_run.GradingBusy as busy:
         raise CourseError(str(busy)) from None
@@ -571,9 +624,9 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     step.add_argument("course", type=Path)
     step.add_argument("lab")
     step.add_argument("--cell-timeout", type=int, help="seconds per cell (default: the "
-                      "lab's CPU budget)")
+                      "lab's CPU budget, scaled to this machine's speed)")
     step.add_argument("--notebook-timeout", type=int, help="seconds per notebook (default: "
-                      "3 x the budget + 60)")
+                      "3 x the budget + 60, scaled the same way)")
     step.add_argument("--workers", type=int, help="submissions graded at once (default: "
                       "one per core with a PostgreSQL gradebook, 1 with SQLite)")
     step.add_argument("--scheduler", help="grade on the Dask cluster of this scheduler "

@@ -36,6 +36,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .. import settings
 from .core import CheckFailed, NotImplementedYet
 from .registry import (
     FAILED,
@@ -142,8 +143,8 @@ def answered_by_reference(answer: Any) -> str | None:
 
 
 def grading() -> bool:
-    """True while nbgrader grades a class (the course tools set LABUTILS_GRADING)."""
-    return os.environ.get(GRADING_VARIABLE, "") not in ("", "0")
+    """True while nbgrader grades a class (``labutils.settings.grading``)."""
+    return settings.grading()
 
 
 def exercise(lab: int, name: str,
