@@ -1,7 +1,8 @@
 """The workbook's ResNet: the code you write in lab 04, and two tweaks that lab 08 adds.
 
 ``BasicBlock``, ``Bottleneck`` and ``ResNet`` below are the very code of lab 04's
-solution notebook (``tests/test_models.py`` fails when the two differ), so a later lab
+solution notebook: ``make notebooks`` writes them here from its cells tagged ``models``
+(between the ``GENERATED`` markers, each under a line that names its cell), so a later lab
 that imports them uses exactly what lab 04 taught. ``ResNet(BasicBlock, [2, 2, 2, 2])``
 has the layers and the 11,689,512 parameters of ``torchvision.models.resnet18``.
 
@@ -23,8 +24,12 @@ import torch.nn.functional as F
 from torch import nn
 
 # --------------------------------------------------------------------------- lab 04
+# Written by `make notebooks` from solutions/04_classic_architectures.ipynb: edit the
+# notebook's cells, never the code between the markers.
 
+# BEGIN GENERATED: lesson code
 
+# Defined in solutions/04_classic_architectures.ipynb, cell 33 (id 9a8136be).
 class BasicBlock(nn.Module):
     expansion = 1  # output channels = channels * expansion
 
@@ -46,6 +51,7 @@ class BasicBlock(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
+# Defined in solutions/04_classic_architectures.ipynb, cell 39 (id b392ca66).
 class Bottleneck(nn.Module):
     expansion = 4
 
@@ -71,6 +77,7 @@ class Bottleneck(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
+# Defined in solutions/04_classic_architectures.ipynb, cell 42 (id e96f4f23).
 class ResNet(nn.Module):
     def __init__(self, block: type, stage_sizes: list[int],
                  widths: tuple[int, ...] = (64, 128, 256, 512), num_classes: int = 1000,
@@ -97,6 +104,8 @@ class ResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.stages(self.stem(x)))
+
+# END GENERATED: lesson code
 
 
 # --------------------------------------------------------------------------- lab 08

@@ -17,8 +17,13 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from livelossplot import PlotLosses
+from livelossplot.main_logger import COMMON_NAME_SHORTCUTS
+from livelossplot.outputs import MatplotlibPlot
+from matplotlib.ticker import MaxNLocator
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -72,41 +77,58 @@ class TextReport:
 
 
 class LivePlot:
-    """Redraws one panel per quantity (training and validation together) after every epoch.
+    """The live plot: livelossplot's matplotlib output, one panel per quantity (training
+    and validation together), redrawn after every epoch. The text lines stay below.
 
-    Each point is marked, so the first epoch shows already; the epoch axis spans the
-    whole run from the start, with whole-number ticks. The text lines stay below.
+    Two options of ours on it: each point is marked, so the first epoch shows already;
+    the epoch axis spans the whole run from the start, with whole-number ticks.
+    livelossplot orders the panels by name (``accuracy`` before ``loss``).
     """
 
     def __init__(self, epochs: int, header: str):
         self.epochs = epochs
         self.lines = [header]
-        self.history: History = {}
+        self.plot: PlotLosses | None = None  # made at the first epoch, which names the panels
 
     def update(self, epoch: int, logs: dict[str, float], seconds: float) -> None:
-        import matplotlib.pyplot as plt
-        from IPython.display import clear_output, display
-        from matplotlib.ticker import MaxNLocator
-
-        for name, value in logs.items():
-            self.history.setdefault(name, []).append(value)
+        if self.plot is None:
+            self.plot = self._plot_losses(list(logs))
         self.lines.append(epoch_line(epoch, self.epochs, logs, seconds))
-        panels = [name for name in logs if not name.startswith("val_")]
-        figure, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.2),
-                                    squeeze=False)
-        for ax, name in zip(axes[0], panels):
-            for key, label in [(name, "training"), (f"val_{name}", "validation")]:
-                if key in self.history:
-                    values = self.history[key]
-                    ax.plot(range(epoch - len(values) + 1, epoch + 1), values, "o-", label=label)
-            ax.set(title=name, xlabel="epoch", ylabel=name, xlim=(0.5, self.epochs + 0.5))
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.legend()
-        figure.tight_layout()
-        clear_output(wait=True)
-        display(figure)
-        plt.close(figure)
+        self.plot.update(logs, current_step=epoch)
+        self.plot.send()  # clears the cell's output, then shows the new figure
         print("\n".join(self.lines), flush=True)
+
+    def _plot_losses(self, names: list[str]) -> PlotLosses:
+        """livelossplot's logger and matplotlib output: a panel for each training quantity
+        (``loss``), holding its validation curve (``val_loss``) too, all in one row."""
+        panels = [name for name in names if not name.startswith("val_")]
+        groups = {name: [key for key in (name, f"val_{name}") if key in names]
+                  for name in panels}
+        labels = {key: "validation" if key.startswith("val_") else "training" for key in names}
+        output = MatplotlibPlot(max_cols=len(panels), figsize=(4.5 * len(panels), 3.2),
+                                after_subplot=self._finish_panel, after_plots=_show)
+        return PlotLosses(outputs=[output], groups=groups, metric_to_name=labels)
+
+    def _finish_panel(self, ax: plt.Axes, title: str, x_label: str) -> None:
+        """Marks on every point, the whole run on the epoch axis, titles and labels."""
+        # livelossplot titles a few panels by a long name ("Loss"); we keep the short one.
+        name = next((short for short, long in COMMON_NAME_SHORTCUTS.items() if long == title),
+                    title)
+        for line in ax.get_lines():
+            line.set_marker("o")
+        ax.set(title=name, xlabel=x_label, ylabel=name, xlim=(0.5, self.epochs + 0.5))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+
+
+def _show(figure: plt.Figure) -> None:
+    """Show the figure once and close it (livelossplot's own way, ``plt.show()``, leaves it
+    open where figures are not drawn inline)."""
+    from IPython.display import display
+
+    figure.tight_layout()
+    display(figure)
+    plt.close(figure)
 
 
 def make_reporter(epochs: int, header: str, live: bool | None = None) -> TextReport | LivePlot:

@@ -1,11 +1,7 @@
-"""labutils.models: lab 04's own code, torchvision's counts, and lab 08's two tweaks."""
+"""labutils.models: lab 04's own code (``make notebooks`` writes it from the notebook),
+torchvision's counts, and lab 08's two tweaks."""
 
 from __future__ import annotations
-
-import ast
-import inspect
-import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -13,27 +9,6 @@ import torchvision
 from torch import nn
 
 from labutils import models
-
-LAB_04 = Path(__file__).resolve().parent.parent / "solutions" / "04_classic_architectures.ipynb"
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-
-
-def solution_code(name: str) -> str:
-    """The code of lab 04's solution cell that defines ``name``, without the markers."""
-    cells = json.loads(LAB_04.read_text())["cells"]
-    for cell in cells:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith(f"class {name}("):
-            lines = [line for line in source.splitlines() if line.strip() not in MARKERS]
-            code = "\n".join(lines) + "\n"
-            node = ast.parse(code).body[0]  # the class, without the cell's way-forward lines
-            return ast.get_source_segment(code, node) + "\n"
-    raise AssertionError(f"lab 04's solution defines no class {name}")
-
-
-@pytest.mark.parametrize("name", ["BasicBlock", "Bottleneck", "ResNet"])
-def test_the_library_holds_exactly_lab_04s_code(name):
-    assert inspect.getsource(getattr(models, name)) == solution_code(name)
 
 
 @pytest.mark.parametrize(("block", "stages", "theirs", "expected"), [

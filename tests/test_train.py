@@ -323,23 +323,30 @@ def test_reporter_is_text_outside_notebooks_and_live_when_asked(capsys):
 
 def test_the_live_plot_shows_the_first_epoch_on_whole_number_ticks(monkeypatch, capsys):
     import IPython.display
+    import livelossplot.outputs.matplotlib_plot as livelossplot_output
 
-    shown = []
+    shown, cleared = [], []
     monkeypatch.setattr(IPython.display, "display", shown.append)
-    monkeypatch.setattr(IPython.display, "clear_output", lambda wait=False: None)
+    monkeypatch.setattr(livelossplot_output, "clear_output",
+                        lambda wait=False: cleared.append(wait))
     plot = LivePlot(4, "Numerics: test.")
     plot.update(1, {"loss": 0.9, "accuracy": 0.6, "val_loss": 1.0, "val_accuracy": 0.5}, 1.0)
     figure = shown[-1]
-    assert [ax.get_title() for ax in figure.axes] == ["loss", "accuracy"]
+    assert cleared == [True]  # livelossplot's output draws it, in place of the last one
+    assert [ax.get_title() for ax in figure.axes] == ["accuracy", "loss"]  # by name
     for ax in figure.axes:
         lines = ax.get_lines()
+        assert [line.get_label() for line in lines] == ["training", "validation"]
+        assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == ax.get_title()
         assert len(lines) == 2 and all(len(line.get_xdata()) == 1 for line in lines)
         assert all(line.get_marker() == "o" for line in lines)
         assert ax.get_xlim() == (0.5, 4.5)
         ticks = [t for t in ax.get_xticks() if 0.5 <= t <= 4.5]
         assert ticks == [1, 2, 3, 4]
     plot.update(2, {"loss": 0.5, "accuracy": 0.8, "val_loss": 0.7, "val_accuracy": 0.7}, 1.0)
-    assert list(shown[-1].axes[0].get_lines()[0].get_xdata()) == [1, 2]
+    assert list(shown[-1].axes[1].get_lines()[0].get_xdata()) == [1, 2]
+    assert list(shown[-1].axes[1].get_lines()[0].get_ydata()) == [0.9, 0.5]
+    assert not plt.fignum_exists(figure.number)  # each figure is closed once shown
     out = capsys.readouterr().out
     assert out.count("Numerics: test.") == 2 and "epoch 2/4  loss 0.5" in out
     plt.close("all")

@@ -40,7 +40,7 @@ from pathlib import Path
 from tools import grading_run, sandbox, time_limits
 from tools.answer_scan import normalised
 from tools.answer_scan import size as code_size
-from tools.solution_markers import strip_instructor_notes
+from tools.solution_markers import drop_lesson_tags, strip_instructor_notes
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTRUCTOR_TAG = "instructor"
@@ -149,13 +149,14 @@ def _write(path: Path, text: str) -> None:
 
 def source_notebook(solution: Path) -> str:
     """A solution notebook as nbgrader's source: without the cells and notes for
-    instructors only (model answers, asserts only the solution must meet), which the
-    student notebook does not have either."""
+    instructors only (model answers, asserts only the solution must meet) and the tags
+    for the lesson code, which the student notebook does not have either."""
     notebook = json.loads(solution.read_text(encoding="utf-8"))
     cells = []
     for cell in notebook["cells"]:
         if INSTRUCTOR_TAG in cell.get("metadata", {}).get("tags", []):
             continue
+        drop_lesson_tags(cell)
         if cell["cell_type"] == "markdown":
             text = strip_instructor_notes("".join(cell["source"]), solution.name)
             if not text.strip():

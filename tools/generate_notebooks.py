@@ -9,10 +9,11 @@ Instructors edit only ``solutions/NN_name.ipynb``. One run of this script:
 2. makes each solution's committed form (outputs cleared, header cells refreshed, img/
    figures attached, nbgrader's cell metadata written: :mod:`tools.nbgrader_cells`, the
    grade ids being the lab's checks in ``labutils/checks/registry.py``) and its student
-   version, plus the README's generated sections. The student version is
-   what ``nbgrader generate_assignment`` releases, made by nbgrader's own preprocessors
-   (lock cells, clear solutions, clear outputs, clear hidden tests); instructor notes
-   are dropped first;
+   version, plus the README's generated sections and the lesson code that the library
+   holds (the answers modules and lab 04's ResNet: :mod:`tools.lesson_code`). The student
+   version is what ``nbgrader generate_assignment`` releases, made by nbgrader's own
+   preprocessors (lock cells, clear solutions, clear outputs, clear hidden tests);
+   instructor notes and the tags for the lesson code are dropped first;
 3. writes what changed, all files staged first and then moved into place (a full disk
    leaves every file as it was).
 
@@ -21,7 +22,8 @@ listed; ``--force`` replaces it, after copying it to ``notebooks/.backup/``.
 
 The pieces: :mod:`tools.solution_markers` (stubs and markers), :mod:`tools.notebook_header`
 (badge and set-up cell), :mod:`tools.figure_attachments`, :mod:`tools.readme_sections`,
-:mod:`tools.safe_files`. Run ``python -m tools.generate_notebooks --help`` for the options.
+:mod:`tools.lesson_code`, :mod:`tools.safe_files`. Run ``python -m tools.generate_notebooks
+--help`` for the options.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import nbformat
 
 from labutils.checks.registry import exercises
 from tools.figure_attachments import attach_figures
+from tools.lesson_code import lesson_files
 from tools.nbgrader_cells import GradingError, mark_cells
 from tools.notebook_header import (
     BADGE_ID,
@@ -55,7 +58,9 @@ from tools.solution_markers import (
     BEGIN,
     END,
     AuthoringError,
+    cell_label,
     check_markdown,
+    drop_lesson_tags,
     fill_stubs,
     find_leak,
     has_solution,
@@ -111,11 +116,6 @@ def read_solution(path: Path, label: str) -> nbformat.NotebookNode:
         elif INSTRUCTOR_TAG not in cell.get("metadata", {}).get("tags", []):
             check_markdown(strip_instructor_notes(cell["source"], where), where)
     return nb
-
-
-def cell_label(label: str, number: int, cell: dict) -> str:
-    """How a message names a cell: its file, its place (from 1) and its id."""
-    return f"{label}, cell {number} (id {cell.get('id', 'none')})"
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -200,6 +200,7 @@ def student_notebook(solution: nbformat.NotebookNode, config: Config, name: str,
         where = cell_label(label, number, cell)
         if INSTRUCTOR_TAG in cell["metadata"].get("tags", []):
             continue  # a model answer, or an assert that only the solution must meet
+        drop_lesson_tags(cell)
         if cell["cell_type"] == "markdown":
             cell["source"] = strip_instructor_notes(cell["source"], where)
             check_markdown(cell["source"], where)
@@ -252,17 +253,19 @@ def plan(root: Path, config: Config) -> dict[Path, str]:
     """Every file the generator owns and its new text; raises before anything is written
     when a solution notebook has a problem."""
     img = root / "img"
-    outputs, labs = {}, []
+    outputs, labs, committed = {}, [], []
     for source in sorted((root / "solutions").glob("[0-9][0-9]_*.ipynb")):
         name = source.name
         solution = read_solution(source, f"solutions/{name}")
-        outputs[source] = to_text(canonical_solution(solution, config, name, img))
+        committed.append((name, canonical_solution(solution, config, name, img)))
+        outputs[source] = to_text(committed[-1][1])
         outputs[root / "notebooks" / name] = to_text(
             student_notebook(solution, config, name, img))
         labs.append((name, dict(solution.metadata["labutils"])))
     readme = root / "README.md"
     if readme.exists():
         outputs[readme] = readme_text(readme.read_text(encoding="utf-8"), config, labs)
+    outputs.update(lesson_files(root, committed))
     return outputs
 
 

@@ -2,6 +2,7 @@
 ``<!-- BEGIN GENERATED: course-index -->`` and ``<!-- END GENERATED: course-index -->``:
 the launch badge (Binder) and the course index, a table made from each solution
 notebook's ``metadata.labutils``. Text outside the markers is never touched.
+:func:`replace_section` serves ``labutils/models.py`` too (``tools/lesson_code.py``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from tools.notebook_header import BINDER_BADGE, Config, colab_badge
 from tools.solution_markers import AuthoringError
 
 
-def section_markers(section: str) -> tuple[str, str]:
-    return f"<!-- BEGIN GENERATED: {section} -->", f"<!-- END GENERATED: {section} -->"
+def section_markers(section: str, comment: str = "<!-- {} -->") -> tuple[str, str]:
+    """The pair of marker lines around a generated section; ``comment`` says how the file
+    writes a comment (``"# {}"`` in Python)."""
+    return (comment.format(f"BEGIN GENERATED: {section}"),
+            comment.format(f"END GENERATED: {section}"))
 
 
 def _cell_text(value) -> str:
@@ -38,17 +42,19 @@ def course_index(config: Config, labs: list[tuple[str, dict]]) -> str:
     return "\n".join(rows)
 
 
-def replace_section(text: str, section: str, content: str) -> str:
-    """``text`` with what lies between the markers of ``section`` replaced by ``content``.
+def replace_section(text: str, section: str, content: str, label: str = "README.md",
+                    comment: str = "<!-- {} -->") -> str:
+    """``text`` (the file ``label``) with what lies between the markers of ``section``
+    replaced by ``content``.
 
     Text without the markers comes back unchanged.
     """
-    begin, end = section_markers(section)
+    begin, end = section_markers(section, comment)
     if begin not in text and end not in text:
         return text
     start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < start or text.count(begin) > 1 or text.count(end) > 1:
-        raise AuthoringError(f"README.md: the markers '{begin}' and '{end}' must each appear "
+        raise AuthoringError(f"{label}: the markers '{begin}' and '{end}' must each appear "
                              "once, in that order.")
     return text[:start + len(begin)] + "\n\n" + content + "\n\n" + text[stop:]
 

@@ -7,7 +7,8 @@ the answer; the student version replaces them with::
     raise NotImplementedError()
 
 at the same indentation. Markdown text between ``<!-- BEGIN INSTRUCTOR NOTE -->`` and
-``<!-- END INSTRUCTOR NOTE -->`` is for instructors only.
+``<!-- END INSTRUCTOR NOTE -->`` is for instructors only, and so are the tags ``answers``
+and ``models``, which send a cell's code into the library (``tools/lesson_code.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 NOTE_BEGIN = "<!-- BEGIN INSTRUCTOR NOTE -->"
 NOTE_END = "<!-- END INSTRUCTOR NOTE -->"
 NOTE_PATTERN = re.compile(rf"\n?{re.escape(NOTE_BEGIN)}.*?{re.escape(NOTE_END)}\n?", re.DOTALL)
+
+# Tags that send a cell's code into the library (tools/lesson_code.py); only instructors
+# see them.
+ANSWERS_TAG = "answers"
+MODELS_TAG = "models"
+LESSON_TAGS = (ANSWERS_TAG, MODELS_TAG)
 
 # Anything that looks like a marker, in any case or spacing: "## begin solution",
 # "### End Solution", "<!-- begin instructor note -->".
@@ -93,6 +100,16 @@ def fill_stubs(source: str, regions: list[str]) -> str:
     return "\n".join(result)
 
 
+def without_markers(source: str) -> str:
+    """The cell as the solution runs it: the marker lines removed, the answers kept."""
+    return "\n".join(line for line in source.split("\n") if line.strip() not in (BEGIN, END))
+
+
+def cell_label(label: str, number: int, cell: dict) -> str:
+    """How a message names a cell: its file, its place (from 1) and its id."""
+    return f"{label}, cell {number} (id {cell.get('id', 'none')})"
+
+
 def has_solution(cell: dict) -> bool:
     return cell["cell_type"] == "code" and any(
         line.strip() == BEGIN for line in cell["source"].split("\n"))
@@ -128,3 +145,14 @@ def find_leak(text: str) -> str | None:
     """The first marker-like text in ``text`` (any case or spacing), or None."""
     match = LOOSE_SOLUTION.search(text) or LOOSE_NOTE.search(text)
     return match.group(0) if match else None
+
+
+def drop_lesson_tags(cell: dict) -> None:
+    """Remove the tags that send a cell's code into the library (in place): the student
+    notebook and nbgrader's source do not show them."""
+    metadata = cell.get("metadata", {})
+    kept = [tag for tag in metadata.get("tags", []) if tag not in LESSON_TAGS]
+    if kept:
+        metadata["tags"] = kept
+    else:
+        metadata.pop("tags", None)

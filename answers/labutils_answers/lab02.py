@@ -1,11 +1,15 @@
-"""The workbook's answers to lab 02's exercises, the same code as
-solutions/02_first_cnn.ipynb (tests/test_reference.py compares them)."""
+"""The workbook's answers to lab 02's exercises: the code of the exercise cells
+of solutions/02_first_cnn.ipynb, without the solution markers.
 
-from __future__ import annotations
+Written by `make notebooks` (tools/lesson_code.py): edit the notebook, never this file.
+"""
 
 from torch import nn
 
+__all__ = ["vgg_block"]
 
+
+# Defined in solutions/02_first_cnn.ipynb, cell 23 (id c17).
 def vgg_block(in_channels: int, out_channels: int, num_convs: int = 2,
               batch_norm: bool = True, activation: type[nn.Module] = nn.ReLU,
               pool: bool = True) -> nn.Sequential:

@@ -1,10 +1,16 @@
-"""The workbook's answers to lab 03's exercises, the same code as
-solutions/03_residual_networks.ipynb (tests/test_reference.py compares them)."""
+"""The workbook's answers to lab 03's exercises: the code of the exercise cells
+of solutions/03_residual_networks.ipynb, without the solution markers.
+
+Written by `make notebooks` (tools/lesson_code.py): edit the notebook, never this file.
+"""
 
 import torch
 from torch import nn
 
+__all__ = ["ResidualBlock", "CNNBackBone", "CNNClassifier"]
 
+
+# Defined in solutions/03_residual_networks.ipynb, cell 9 (id c06).
 class ResidualBlock(nn.Module):
     def __init__(self, hidden_dim: int = 64, kernel_size: int = 5):
         super().__init__()
@@ -17,6 +23,7 @@ class ResidualBlock(nn.Module):
         return self.norm(self.drop(self.act(self.conv(x)))) + x
 
 
+# Defined in solutions/03_residual_networks.ipynb, cell 23 (id c14).
 class CNNBackBone(nn.Module):
     def __init__(self, in_channels: int = 1):
         super().__init__()
@@ -33,6 +40,7 @@ class CNNBackBone(nn.Module):
         return self.layers(x)
 
 
+# Defined in solutions/03_residual_networks.ipynb, cell 26 (id c17).
 class CNNClassifier(nn.Module):
     def __init__(self, num_classes: int = 10):
         super().__init__()

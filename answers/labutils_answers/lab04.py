@@ -1,5 +1,8 @@
-"""The workbook's answers to lab 04's exercises, the same code as
-solutions/04_classic_architectures.ipynb (tests/test_reference.py compares them)."""
+"""The workbook's answers to lab 04's exercises: the code of the exercise cells
+of solutions/04_classic_architectures.ipynb, without the solution markers.
+
+Written by `make notebooks` (tools/lesson_code.py): edit the notebook, never this file.
+"""
 
 import torch
 from torch import nn
@@ -9,6 +12,7 @@ from labutils.models import BasicBlock, Bottleneck, ResNet
 __all__ = ["BatchNorm2d", "BasicBlock", "Bottleneck", "ResNet", "DenseBlock"]
 
 
+# Defined in solutions/04_classic_architectures.ipynb, cell 20 (id 4e3a4875).
 class BatchNorm2d(nn.Module):
     # Batch normalisation for images (N, C, H, W), like nn.BatchNorm2d.
 
@@ -36,6 +40,7 @@ class BatchNorm2d(nn.Module):
         return self.weight.view(1, -1, 1, 1) * x_hat + self.bias.view(1, -1, 1, 1)
 
 
+# Defined in solutions/04_classic_architectures.ipynb, cell 49 (id dense-block).
 class DenseBlock(nn.Module):
     def __init__(self, in_channels: int, growth_rate: int, num_layers: int):
         super().__init__()

@@ -1,24 +1,18 @@
-"""The workbook's answers to lab 05's exercises, the same code as
-solutions/05_upsampling_unet.ipynb (tests/test_reference.py compares them)."""
+"""The workbook's answers to lab 05's exercises: the code of the exercise cells
+of solutions/05_upsampling_unet.ipynb, without the solution markers.
 
-from __future__ import annotations
+Written by `make notebooks` (tools/lesson_code.py): edit the notebook, never this file.
+"""
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-# The lab's given block (section 7), which UNet builds on.
-def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
-    # Two 3x3 convolutions with "same" padding, each followed by batch norm and ReLU.
-    return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
-        nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True),
-        nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
-        nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True),
-    )
+__all__ = ["result_by_hand", "conv_transpose_by_hand", "zero_insert_and_pad",
+           "conv_transpose_output_size", "conv_block", "UNet"]
 
 
+# Defined in solutions/05_upsampling_unet.ipynb, cell 11 (id lab05-hand).
 def result_by_hand():
     """Your 3x3 result, worked out on paper: three rows of three numbers, top row first."""
     return [[0, 1, 5],
@@ -26,6 +20,7 @@ def result_by_hand():
             [6, 13, 6]]
 
 
+# Defined in solutions/05_upsampling_unet.ipynb, cell 14 (id lab05-06).
 def conv_transpose_by_hand(x: torch.Tensor, kernel: torch.Tensor, stride: int = 1) -> torch.Tensor:
     """x (H, W), kernel (kh, kw) -> output ((H - 1) * stride + kh, (W - 1) * stride + kw)."""
     kh, kw = kernel.shape
@@ -36,6 +31,7 @@ def conv_transpose_by_hand(x: torch.Tensor, kernel: torch.Tensor, stride: int = 
     return out
 
 
+# Defined in solutions/05_upsampling_unet.ipynb, cell 20 (id lab05-12).
 def zero_insert_and_pad(x: torch.Tensor, stride: int, kernel_size: int,
                         padding: int) -> torch.Tensor:
     """x (N, C, H, W) -> the bigger (N, C, H', W') input: zeros between its pixels and
@@ -48,12 +44,25 @@ def zero_insert_and_pad(x: torch.Tensor, stride: int, kernel_size: int,
     return F.pad(spread, (pad, pad, pad, pad))
 
 
+# Defined in solutions/05_upsampling_unet.ipynb, cell 25 (id lab05-16).
 def conv_transpose_output_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1,
                                output_padding: int = 0) -> int:
     """Height (or width) of the output of nn.ConvTranspose2d for an input of size n."""
     return (n - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
 
 
+# Defined in solutions/05_upsampling_unet.ipynb, cell 45 (id lab05-28).
+def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
+    # Two 3x3 convolutions with "same" padding, each followed by batch norm and ReLU.
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True),
+        nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True),
+    )
+
+
+# Defined in solutions/05_upsampling_unet.ipynb, cell 47 (id lab05-30).
 class UNet(nn.Module):
     """(N, in_channels, H, W) -> logits (N, out_channels, H, W), H and W divisible by 2**depth.
 

@@ -1,12 +1,16 @@
-"""The workbook's answers to lab 06's exercises, the same code as
-solutions/06_transfer_learning.ipynb (tests/test_reference.py compares them)."""
+"""The workbook's answers to lab 06's exercises: the code of the exercise cells
+of solutions/06_transfer_learning.ipynb, without the solution markers.
 
-from __future__ import annotations
+Written by `make notebooks` (tools/lesson_code.py): edit the notebook, never this file.
+"""
 
 import torch
 from torch import nn
 
+__all__ = ["make_feature_extractor", "fine_tuning_optimizer"]
 
+
+# Defined in solutions/06_transfer_learning.ipynb, cell 17 (id 5695f97b).
 def make_feature_extractor(model: nn.Module, head_name: str, num_classes: int) -> nn.Module:
     """Freeze all of `model`, then give it a new, trainable head with `num_classes` outputs."""
     for parameter in model.parameters():
@@ -16,6 +20,7 @@ def make_feature_extractor(model: nn.Module, head_name: str, num_classes: int) -
     return model
 
 
+# Defined in solutions/06_transfer_learning.ipynb, cell 36 (id a0238d8e).
 def fine_tuning_optimizer(model: nn.Module, head_name: str, backbone_lr: float,
                           head_lr: float) -> torch.optim.Optimizer:
     """Unfreeze `model`; return AdamW with `head_lr` for the head and `backbone_lr` for the rest."""
