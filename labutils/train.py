@@ -442,6 +442,15 @@ def _check_fit_arguments(model, train_loader, val_loader, epochs, optimizer, los
     need_bool(mixed_precision, "mixed_precision", "fit")
 
 
+def _say_stopped(history: History) -> None:
+    """One line when training is interrupted: by the stop button, or (while a class is
+    graded) by the grader's time limit for one cell."""
+    who = "the grader's time limit for one cell" if grading() else "you"
+    print(f"Training stopped by {who} after {_finished(history)}: the model is in eval "
+          "mode and model.history holds them. Cells queued after this one will not run.",
+          flush=True)
+
+
 def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None = None,
         epochs: int = 5, optimizer: torch.optim.Optimizer | None = None,
         loss_fn: Callable | None = None, metrics: dict[str, Metric] | None = None,
@@ -524,11 +533,7 @@ def fit(model: nn.Module, train_loader: Iterable, val_loader: Iterable | None = 
         _warn_non_finite(stop, epoch, history)
     except KeyboardInterrupt:
         model.eval()
-        # While a class is graded, an interrupt is the grader's time limit for one cell.
-        who = "the grader's time limit for one cell" if grading() else "you"
-        print(f"Training stopped by {who} after {_finished(history)}: the model is in eval "
-              "mode and model.history holds them. Cells queued after this one will not run.",
-              flush=True)
+        _say_stopped(history)
         raise
     except Exception as error:
         model.eval()
