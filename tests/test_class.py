@@ -158,7 +158,7 @@ def graded_class(tmp_path_factory, gradebook_server):
             path.write_text(content if isinstance(content, str) else json.dumps(content))
             nbgrader_as_student(home, "submit", lab, f"--student={student}",
                                 exchange=exchange)
-            submitted[(lab, student)] = path.read_bytes()
+            submitted[(lab, student, path.name)] = path.read_bytes()
         course_tool.grade(course, lab, cell_timeout=CELL_TIMEOUT[lab], workers=2)
     return base, course, submitted
 
@@ -266,8 +266,8 @@ def test_nothing_escaped_and_no_submission_was_changed(graded_class):
     base, course, submitted = graded_class
     assert not list(Path("/").glob("escaped.txt"))
     assert not list(base.rglob("escaped.txt"))
-    for (lab, student), content in submitted.items():
-        in_course = course / "submitted" / student / lab / NAMES[lab]
+    for (lab, student, name), content in submitted.items():
+        in_course = course / "submitted" / student / lab / name
         assert in_course.read_bytes() == content, (lab, student)
 
 

@@ -55,17 +55,22 @@ def test_feedback_hides_the_hidden_region_and_its_failed_assert_only():
     hidden = new_code_cell(source, outputs=[
         new_output("stream", name="stdout", text="built\n"),
         new_output("error", ename="AssertionError", evalue="", traceback=["assert ..."])])
+    broken = new_code_cell(source, outputs=[new_output(
+        "error", ename="NotImplementedYet", evalue="make_net is not written yet",
+        traceback=["----> 4 assert secret_rule(net)", "NotImplementedYet: ..."])])
     stopped = new_code_cell("fit(model)", outputs=[
         new_output("stream", name="stdout", text="epoch 1\n"),
         new_output("error", ename="KeyboardInterrupt", evalue="", traceback=["..."])])
-    notebook = new_notebook(cells=[hidden, stopped])
+    notebook = new_notebook(cells=[hidden, stopped, broken])
     notebook.metadata[METADATA] = {"moved": ["check_vgg_block"]}
     result, _ = StudentFeedback().preprocess(notebook, {})
-    first, hidden, stopped = result.cells
+    first, hidden, stopped, broken = result.cells
     assert "check_vgg_block" in first.source and first.cell_type == "markdown"
     assert hidden.source == f"net = make_net()\nprint('built')\n{HIDDEN_NOTE}"
     assert [o.get("text") for o in hidden.outputs] == ["built\n"]
     assert [o.get("text") for o in stopped.outputs] == ["epoch 1\n", STOPPED + "\n"]
+    # The student's own error stays, without the lines of code that would show the test.
+    assert broken.outputs[0].traceback == ["NotImplementedYet: make_net is not written yet"]
 
 
 def test_time_limits_grow_with_a_slower_machine_and_never_shrink_below_the_budget():

@@ -33,6 +33,14 @@ def stopped_by_the_limit(cell: NotebookNode) -> bool:
                "KeyboardInterrupt" for output in cell.get("outputs", []))
 
 
+def short_error(output: NotebookNode) -> NotebookNode:
+    """An error output without its traceback, whose lines of code would show the hidden
+    tests: the error's name and message only."""
+    if output.get("output_type") == "error":
+        output.traceback = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+    return output
+
+
 def without_hidden_tests(source: str) -> str:
     """``source`` with each hidden-tests region replaced by one comment line."""
     kept, hidden = [], False
@@ -56,7 +64,7 @@ class StudentFeedback(NbGraderPreprocessor):
                 continue
             if BEGIN_HIDDEN in cell.source:  # its own output stays; a failed assert goes
                 cell.source = without_hidden_tests(cell.source)
-                cell.outputs = [output for output in cell.outputs
+                cell.outputs = [short_error(output) for output in cell.outputs
                                 if output.get("ename") != "AssertionError"]
             if stopped_by_the_limit(cell):
                 cell.outputs = [output for output in cell.outputs

@@ -119,8 +119,8 @@ class ExerciseCsvExport(ExportPlugin):
             max_total = _number(sum(points for _, _, points in checks))
             rows = []
             for scores in lab_scores(gradebook, name):
-                if not scores.submitted:
-                    status = "no submission"
+                if not scores.submitted:  # or handed in but never reached nbgrader
+                    status = problems.get(scores.student_id) or "no submission"
                 else:
                     graded = all(score is not None for score in scores.points.values())
                     status = problems.get(scores.student_id) or \
